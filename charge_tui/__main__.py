@@ -1,0 +1,3 @@
+from charge_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Times as people type them: ``2026-11-25 18:00`` (anything python-dateutil parses, local time
+zone unless the text names one), offsets from now (``+90m``, ``+2h``, ``+1d``, ``+1h30m``,
+``-15m``), or raw UNIX seconds (``1764093600``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+
+from dateutil import parser as dateparser
+from dateutil import tz
+
+_OFFSET_RE = re.compile(r"^([+-])\s*((?:\d+\s*[smhdw]\s*)+)$", re.IGNORECASE)
+_PART_RE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class TimeParseError(ValueError):
+    pass
+
+
+def local_zone() -> tzinfo:
+    zone = tz.tzlocal()
+    return zone if zone is not None else tz.UTC
+
+
+def parse_time(text: str, now: int, zone: tzinfo | None = None) -> int:
+    """UNIX seconds for ``text``; raises :class:`TimeParseError` with a readable message."""
+    raw = text.strip()
+    if not raw:
+        raise TimeParseError("empty")
+    if raw.lower() == "now":
+        return now
+    m = _OFFSET_RE.match(raw)
+    if m:
+        sign = -1 if m.group(1) == "-" else 1
+        total = sum(int(n) * _UNIT[u.lower()] for n, u in _PART_RE.findall(m.group(2)))
+        return now + sign * total
+    if re.fullmatch(r"\d{9,11}", raw):
+        return int(raw)
+    zone = zone or local_zone()
+    default = datetime.fromtimestamp(now, zone).replace(second=0, microsecond=0)
+    try:
+        dt = dateparser.parse(raw, default=default)
+    except (ValueError, OverflowError) as exc:
+        raise TimeParseError(f"cannot read {raw!r} as a time") from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=zone)
+    return int(dt.timestamp())
+
+
+def format_local(ts: int | None, zone: tzinfo | None = None, with_date: bool = True) -> str:
+    if ts is None:
+        return "—"
+    dt = datetime.fromtimestamp(ts, zone or local_zone())
+    return dt.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def format_duration(seconds: int) -> str:
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(int(seconds))
+    d, rem = divmod(seconds, 86400)
+    h, rem = divmod(rem, 3600)
+    m = rem // 60
+    parts = []
+    if d:
+        parts.append(f"{d}d")
+    if h:
+        parts.append(f"{h}h")
+    if m or not parts:
+        parts.append(f"{m}m")
+    return sign + "".join(parts)

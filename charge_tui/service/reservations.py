@@ -1,0 +1,170 @@
+"""The service facade: each call is one transaction on the store.
+
+The console, the CLI, the engine and the simulator all write through this class (or through the
+:class:`UnitOfWork` it hands out for a batch). Reads return immutable domain objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from charge_tui.domain import machine
+from charge_tui.domain.clock import Clock, clock_from_env
+from charge_tui.domain.enums import Action, Status
+from charge_tui.domain.errors import PARAMETER_INVALID, ChargeError, StoreUnavailable
+from charge_tui.domain.ids import IdFactory
+from charge_tui.domain.model import Event, Reservation, Station
+from charge_tui.domain.payments import Authorizer, TestModeAuthorizer
+from charge_tui.service.uow import ServiceConfig, UnitOfWork
+from charge_tui.store import queries
+from charge_tui.store.db import Database, describe_db_error
+from charge_tui.store.queries import Page
+
+T = TypeVar("T")
+
+
+class ReservationService:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        authorizer: Authorizer | None = None,
+        ids: IdFactory | None = None,
+        config: ServiceConfig | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock or clock_from_env()
+        self.authorizer = authorizer or TestModeAuthorizer()
+        self.ids = ids or IdFactory()
+        self.config = config or ServiceConfig()
+
+    # ------------------------------------------------------------ transactions
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """One write transaction; everything buffered in the unit of work is flushed at the end,
+        or nothing at all if anything raises."""
+        try:
+            with self.db.write() as conn:
+                uow = UnitOfWork(
+                    conn,
+                    now=self.clock.now(),
+                    ids=self.ids,
+                    authorizer=self.authorizer,
+                    config=self.config,
+                    supports_multi_rowcount=self.db.engine.dialect.supports_sane_multi_rowcount,
+                )
+                yield uow
+                uow.flush()
+        except (OperationalError, DBAPIError, sqlite3.Error) as exc:
+            raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
+
+    def _write(self, fn: Callable[[UnitOfWork], T]) -> T:
+        with self.transaction() as uow:
+            return fn(uow)
+
+    @contextlib.contextmanager
+    def reading(self):
+        try:
+            with self.db.read() as conn:
+                yield conn
+        except (OperationalError, DBAPIError, sqlite3.Error) as exc:
+            raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
+
+    # ------------------------------------------------------------------ writes
+    def create(
+        self, params: Any, *, idempotency_key: Any = None, actor: str = "dispatcher"
+    ) -> Reservation:
+        return self._write(lambda u: u.create(params, idempotency_key=idempotency_key, actor=actor))
+
+    def confirm(self, rid: str, **kw: Any) -> Reservation:
+        return self._write(lambda u: u.confirm(rid, **kw))
+
+    def reassign(self, rid: str, **kw: Any) -> Reservation:
+        return self._write(lambda u: u.reassign(rid, **kw))
+
+    def cancel(self, rid: str, **kw: Any) -> Reservation:
+        return self._write(lambda u: u.cancel(rid, **kw))
+
+    def complete(self, rid: str, **kw: Any) -> Reservation:
+        return self._write(lambda u: u.complete(rid, **kw))
+
+    def expire(self, rid: str, **kw: Any) -> Reservation:
+        return self._write(lambda u: u.expire(rid, **kw))
+
+    def fail(self, rid: str, reason: Any, **kw: Any) -> Reservation:
+        return self._write(lambda u: u.fail(rid, reason, **kw))
+
+    def act(self, rid: str, action: Action | str, **kw: Any) -> Reservation:
+        """Any action by name (the console's and the CLI's dispatcher)."""
+        action = Action(action)
+        method = getattr(self, action.value)
+        return method(rid, **kw)
+
+    def fault_evse(self, evse_id: str, *, actor: str = "dispatcher") -> list[Reservation]:
+        return self._write(lambda u: u.fault_evse(evse_id, actor=actor))
+
+    def add_stations(self, stations: list[Station]) -> list[Station]:
+        return self._write(lambda u: u.add_stations(stations))
+
+    def restore_evse(self, evse_id: str) -> None:
+        self._write(lambda u: u.restore_evse(evse_id))
+
+    # ------------------------------------------------------------------- reads
+    def retrieve(self, rid: str) -> Reservation:
+        with self.reading() as conn:
+            return queries.require_reservation(conn, rid)
+
+    def list(
+        self,
+        *,
+        status: Status | str | None = None,
+        limit: int = 10,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+    ) -> Page:
+        if status is not None:
+            try:
+                status = Status(status)
+            except ValueError:
+                allowed = ", ".join(s.value for s in Status)
+                raise ChargeError(
+                    PARAMETER_INVALID, f"status must be one of {allowed}.", "status"
+                ) from None
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise ChargeError(PARAMETER_INVALID, "limit must be an integer from 1 to 100.", "limit")
+        if starting_after is not None and ending_before is not None:
+            raise ChargeError(
+                PARAMETER_INVALID,
+                "Use starting_after or ending_before, not both.",
+                "ending_before",
+            )
+        with self.reading() as conn:
+            return queries.list_page(
+                conn,
+                status=status,
+                limit=limit,
+                starting_after=starting_after,
+                ending_before=ending_before,
+            )
+
+    def events(self, rid: str) -> list[Event]:
+        with self.reading() as conn:
+            queries.require_reservation(conn, rid)
+            return queries.events_for(conn, rid)
+
+    def counts(self) -> dict[Status, int]:
+        with self.reading() as conn:
+            return queries.counts_by_status(conn)
+
+    def stations(self) -> list[Station]:
+        with self.reading() as conn:
+            return queries.list_stations(conn)
+
+    def allowed_actions(self, r: Reservation) -> list[Action]:
+        return machine.allowed_actions(r, self.clock.now())

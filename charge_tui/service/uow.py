@@ -1,0 +1,515 @@
+"""A unit of work: every write of one transaction, buffered and flushed with ``executemany``.
+
+All writes go through :class:`UnitOfWork`. Each operation reads the current state (from this
+transaction's buffer first, then the store), asks the state machine for the transition, and buffers
+the new row and its event. :meth:`flush` writes them in three statements (insert reservations,
+update reservations with a version check, insert events); the caller's transaction commits them.
+
+Slot look-ups see the slots booked or released earlier in the same transaction (an in-memory
+overlay), so a tick of the engine can confirm thousands of reservations without a flush between
+them. On SQLite the transaction holds the write lock from its first statement (``BEGIN IMMEDIATE``),
+so no other process can book between our look-up and our write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from charge_tui.domain import machine
+from charge_tui.domain.enums import (
+    SLOT_HOLDING,
+    Action,
+    EventType,
+    EvseStatus,
+    FailureReason,
+    Status,
+)
+from charge_tui.domain.errors import (
+    CONCURRENT_UPDATE,
+    IDEMPOTENCY_KEY_REUSED,
+    NO_AVAILABLE_CONNECTORS,
+    PARAMETER_INVALID,
+    PAYMENT_FAILED,
+    RESOURCE_MISSING,
+    SLOT_UNAVAILABLE,
+    UNEXPECTED_STATE,
+    ChargeError,
+)
+from charge_tui.domain.ids import IdFactory
+from charge_tui.domain.machine import Assignment, Transition
+from charge_tui.domain.model import Event, Evse, Pricing, Reservation, Station
+from charge_tui.domain.payments import Authorizer
+from charge_tui.domain.slots import best_start, overlaps
+from charge_tui.domain.validation import check_idempotency_key, validate_create
+from charge_tui.store import queries
+from charge_tui.store import tables as t
+from charge_tui.store.mapping import (
+    MUTABLE_COLUMNS,
+    event_to_row,
+    evse_to_row,
+    reservation_to_row,
+    station_to_row,
+)
+
+R = t.reservations
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    confirm_lead: int = machine.DEFAULT_CONFIRM_LEAD
+    default_pricing: Pricing = Pricing()
+
+
+def request_hash(params: Any) -> str:
+    blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        now: int,
+        ids: IdFactory,
+        authorizer: Authorizer,
+        config: ServiceConfig,
+        supports_multi_rowcount: bool = True,
+    ) -> None:
+        self.conn = conn
+        self.now = now
+        self.ids = ids
+        self.authorizer = authorizer
+        self.config = config
+        self._multi_rowcount = supports_multi_rowcount
+        self._cache: dict[str, Reservation] = {}
+        self._loaded_version: dict[str, int] = {}
+        self._inserted: set[str] = set()
+        self._dirty: set[str] = set()
+        self._events: list[Event] = []
+        self._idempotency: dict[str, tuple[str, str]] = {}
+        # Slots held by reservations touched in this transaction, per EVSE: rid -> (start, end).
+        self._held: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+        self.transitions: list[Transition] = []
+
+    # ---------------------------------------------------------------- reads
+    def get(self, reservation_id: str) -> Reservation:
+        if not isinstance(reservation_id, str):
+            raise ChargeError(RESOURCE_MISSING, f"No such reservation: {reservation_id!r}.", "id")
+        r = self._cache.get(reservation_id)
+        if r is None:
+            r = queries.require_reservation(self.conn, reservation_id)
+            self._remember(r)
+        return r
+
+    def preload(self, ids: Sequence[str]) -> list[Reservation]:
+        missing = [i for i in ids if i not in self._cache]
+        for r in queries.get_many(self.conn, missing).values():
+            self._remember(r)
+        return [self._cache[i] for i in ids if i in self._cache]
+
+    def _remember(self, r: Reservation) -> None:
+        self._cache[r.id] = r
+        self._loaded_version[r.id] = r.version
+        self._track_slot(None, r)
+
+    def _track_slot(self, before: Reservation | None, after: Reservation) -> None:
+        if before is not None and before.evse and before.status in SLOT_HOLDING:
+            self._held[before.evse].pop(before.id, None)
+        if after.evse and after.status in SLOT_HOLDING:
+            assert after.scheduled_start_time is not None and after.scheduled_end_time is not None
+            self._held[after.evse][after.id] = (
+                after.scheduled_start_time,
+                after.scheduled_end_time,
+            )
+
+    def busy(
+        self, evse_ids: Sequence[str], lo: int, hi: int, exclude: str | None = None
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Held slots overlapping [lo, hi) per EVSE, as this transaction sees them."""
+        raw = queries.busy_intervals_with_ids(self.conn, evse_ids, lo, hi)
+        out: dict[str, list[tuple[int, int]]] = {}
+        for evse_id in evse_ids:
+            held_here = self._held.get(evse_id, {})
+            items = [(s, e) for (s, e, rid) in raw.get(evse_id, ()) if rid not in self._cache]
+            items.extend(
+                (s, e) for rid, (s, e) in held_here.items() if rid != exclude and s < hi and e > lo
+            )
+            items.sort()
+            out[evse_id] = items
+        return out
+
+    # ---------------------------------------------------------------- writes
+    def _record(self, tr: Transition, actor: str) -> Reservation:
+        after = tr.after
+        self._track_slot(tr.before, after)
+        self._cache[after.id] = after
+        if after.id not in self._inserted:
+            self._dirty.add(after.id)
+        self._events.append(
+            Event(
+                id=self.ids.event(),
+                reservation_id=after.id,
+                type=tr.event_type.value,
+                created=self.now,
+                actor=actor,
+                status=after.status,
+                previous=tr.previous,
+                data=tr.data,
+            )
+        )
+        self.transitions.append(tr)
+        return after
+
+    def create(
+        self, params: Any, *, idempotency_key: Any = None, actor: str = "dispatcher"
+    ) -> Reservation:
+        key = check_idempotency_key(idempotency_key)
+        digest = request_hash(params) if key is not None else ""
+        if key is not None:
+            seen = self._idempotency.get(key)
+            if seen is None:
+                row = self.conn.execute(
+                    select(t.idempotency.c.request_hash, t.idempotency.c.reservation_id).where(
+                        t.idempotency.c.key == key
+                    )
+                ).first()
+                seen = (row[0], row[1]) if row else None
+            if seen is not None:
+                if seen[0] != digest:
+                    raise ChargeError(
+                        IDEMPOTENCY_KEY_REUSED,
+                        "This idempotency key was already used with different parameters.",
+                        "idempotency_key",
+                    )
+                return self.get(seen[1])
+        p = validate_create(params, self.now)
+        r = machine.create(
+            p,
+            self.ids.reservation(),
+            self.now,
+            pricing=self.config.default_pricing,
+            confirm_lead=self.config.confirm_lead,
+        )
+        self._cache[r.id] = r
+        self._inserted.add(r.id)
+        self._events.append(
+            Event(
+                id=self.ids.event(),
+                reservation_id=r.id,
+                type=EventType.CREATED.value,
+                created=self.now,
+                actor=actor,
+                status=r.status,
+            )
+        )
+        if key is not None:
+            self._idempotency[key] = (digest, r.id)
+        return r
+
+    def transition(
+        self,
+        reservation_id: str,
+        action: Action,
+        *,
+        actor: str,
+        reason: FailureReason | None = None,
+        assignment: Assignment | None = None,
+        expected_version: int | None = None,
+    ) -> Reservation:
+        r = self.get(reservation_id)
+        self._check_version(r, expected_version)
+        tr = machine.apply(r, action, self.now, assignment=assignment, reason=reason)
+        return self._record(tr, actor)
+
+    def _check_version(self, r: Reservation, expected_version: int | None) -> None:
+        if expected_version is not None and expected_version != r.version:
+            raise ChargeError(
+                CONCURRENT_UPDATE,
+                f"Reservation {r.id} changed since it was read (version {expected_version}, "
+                f"now {r.version}); look again and retry.",
+                "id",
+            )
+
+    def cancel(self, rid: str, *, actor: str = "dispatcher", expected_version: int | None = None):
+        return self.transition(rid, Action.CANCEL, actor=actor, expected_version=expected_version)
+
+    def complete(self, rid: str, *, actor: str = "dispatcher", expected_version: int | None = None):
+        return self.transition(rid, Action.COMPLETE, actor=actor, expected_version=expected_version)
+
+    def expire(self, rid: str, *, actor: str = "dispatcher", expected_version: int | None = None):
+        return self.transition(rid, Action.EXPIRE, actor=actor, expected_version=expected_version)
+
+    def fail(
+        self,
+        rid: str,
+        reason: FailureReason | str,
+        *,
+        actor: str = "dispatcher",
+        expected_version: int | None = None,
+    ) -> Reservation:
+        try:
+            reason = FailureReason(reason)
+        except ValueError:
+            allowed = ", ".join(f.value for f in FailureReason)
+            raise ChargeError(
+                PARAMETER_INVALID, f"reason must be one of {allowed}, got {reason!r}.", "reason"
+            ) from None
+        return self.transition(
+            rid, Action.FAIL, actor=actor, reason=reason, expected_version=expected_version
+        )
+
+    # ------------------------------------------------------------ slot search
+    def _precheck(self, r: Reservation, action: Action) -> None:
+        if (r.status, action) not in machine.TRANSITIONS:
+            raise ChargeError(
+                UNEXPECTED_STATE,
+                f"A {r.status.value} reservation cannot be {machine.past_tense(action)}.",
+            )
+
+    def candidates(self, r: Reservation) -> list[tuple[Station, Evse, float]]:
+        return queries.candidate_evses(self.conn, r.service_area, r.connector_types)
+
+    def find_slot(
+        self,
+        r: Reservation,
+        *,
+        exclude_evse: str | None = None,
+        candidates: list[tuple[Station, Evse, float]] | None = None,
+    ) -> Assignment | None:
+        """Best slot: closest to the preferred start, then nearest station, then EVSE id."""
+        lo = max(r.earliest_start_time, self.now)
+        hi = r.latest_end_time
+        if hi - lo < r.duration:
+            return None
+        cands = candidates if candidates is not None else self.candidates(r)
+        cands = [c for c in cands if c[1].id != exclude_evse]
+        if not cands:
+            return None
+        busy = self.busy([c[1].id for c in cands], lo, hi, exclude=r.id)
+        best: tuple[tuple[int, float, str], Assignment] | None = None
+        for station, evse, dist in cands:
+            start = best_start(busy[evse.id], lo, hi, r.duration, r.preferred_start_time)
+            if start is None:
+                continue
+            score = (abs(start - r.preferred_start_time), dist, evse.id)
+            if best is None or score < best[0]:
+                best = (score, Assignment(station, evse, start, start + r.duration))
+        return best[1] if best else None
+
+    def _explicit_assignment(self, r: Reservation, evse_id: str, start: int | None) -> Assignment:
+        found = queries.get_evse(self.conn, evse_id) if isinstance(evse_id, str) else None
+        if found is None:
+            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
+        station, evse = found
+        lo = max(r.earliest_start_time, self.now)
+        if start is None:
+            busy = self.busy([evse.id], lo, r.latest_end_time, exclude=r.id)[evse.id]
+            start = best_start(busy, lo, r.latest_end_time, r.duration, r.preferred_start_time)
+            if start is None:
+                raise ChargeError(
+                    SLOT_UNAVAILABLE,
+                    f"EVSE {evse_id} has no free slot in the reservation's window.",
+                    "evse",
+                )
+        a = Assignment(station, evse, start, start + r.duration)
+        machine.check_assignment(r, a, self.now)
+        busy = self.busy([evse.id], a.start, a.end, exclude=r.id)[evse.id]
+        if any(overlaps(a.start, a.end, s, e) for s, e in busy):
+            raise ChargeError(
+                SLOT_UNAVAILABLE, f"EVSE {evse_id} is already booked during that slot.", "start"
+            )
+        return a
+
+    def confirm(
+        self,
+        rid: str,
+        *,
+        actor: str = "dispatcher",
+        evse_id: str | None = None,
+        start: int | None = None,
+        assignment: Assignment | None = None,
+        expected_version: int | None = None,
+    ) -> Reservation:
+        """Assign a slot (the best one, or the EVSE/start given), authorize the fee, confirm.
+
+        No slot: ``no_available_connectors``; payment declined: ``payment_failed``; in both cases
+        nothing changes (the engine decides whether that fails the reservation)."""
+        r = self.get(rid)
+        self._check_version(r, expected_version)
+        self._precheck(r, Action.CONFIRM)
+        if assignment is None:
+            if evse_id is not None:
+                assignment = self._explicit_assignment(r, evse_id, start)
+            else:
+                assignment = self.find_slot(r)
+        if assignment is None:
+            raise ChargeError(
+                NO_AVAILABLE_CONNECTORS,
+                "No EVSE in the service area with an acceptable connector is free for the "
+                "requested duration inside the acceptable window.",
+            )
+        auth = self.authorizer.authorize(
+            r.payment_method,
+            assignment.station.pricing.reservation_fee,
+            assignment.station.pricing.currency,
+        )
+        if not auth.approved:
+            raise ChargeError(
+                PAYMENT_FAILED,
+                f"The reservation fee could not be charged ({auth.decline_code}).",
+                "payment_method",
+            )
+        return self.transition(rid, Action.CONFIRM, actor=actor, assignment=assignment)
+
+    def reassign(
+        self,
+        rid: str,
+        *,
+        actor: str = "dispatcher",
+        evse_id: str | None = None,
+        start: int | None = None,
+        expected_version: int | None = None,
+    ) -> Reservation:
+        """Move a confirmed reservation to another slot (another EVSE unless one is given)."""
+        r = self.get(rid)
+        self._check_version(r, expected_version)
+        self._precheck(r, Action.REASSIGN)
+        if evse_id is not None:
+            a = self._explicit_assignment(r, evse_id, start)
+        else:
+            a = self.find_slot(r, exclude_evse=r.evse)
+        if a is None:
+            raise ChargeError(
+                NO_AVAILABLE_CONNECTORS, "No other free slot fits this reservation.", None
+            )
+        return self.transition(rid, Action.REASSIGN, actor=actor, assignment=a)
+
+    def fault_evse(self, evse_id: str, *, actor: str = "engine") -> list[Reservation]:
+        """Take an EVSE out of order; move each confirmed reservation on it that has not ended to
+        another free slot, or fail it with ``other``. Returns the reservations touched."""
+        found = queries.get_evse(self.conn, evse_id) if isinstance(evse_id, str) else None
+        if found is None:
+            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
+        self.conn.execute(
+            update(t.evses)
+            .where(t.evses.c.id == evse_id)
+            .values(status=EvseStatus.OUT_OF_ORDER.value)
+        )
+        affected_ids = queries.held_on_evse(self.conn, evse_id, self.now)
+        affected_ids += [
+            rid
+            for rid, (_s, e) in self._held.get(evse_id, {}).items()
+            if e > self.now and rid not in affected_ids
+        ]
+        out = []
+        for rid in sorted(affected_ids, key=lambda i: (self.get(i).scheduled_start_time, i)):
+            r = self.get(rid)
+            if r.status is not Status.CONFIRMED or r.evse != evse_id:
+                continue
+            a = self.find_slot(r, exclude_evse=evse_id)
+            if a is not None and r.scheduled_end_time and self.now < r.scheduled_end_time:
+                out.append(self.transition(rid, Action.REASSIGN, actor=actor, assignment=a))
+            else:
+                out.append(
+                    self.transition(rid, Action.FAIL, actor=actor, reason=FailureReason.OTHER)
+                )
+        return out
+
+    def restore_evse(self, evse_id: str) -> None:
+        if queries.get_evse(self.conn, evse_id) is None:
+            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
+        self.conn.execute(
+            update(t.evses).where(t.evses.c.id == evse_id).values(status=EvseStatus.AVAILABLE.value)
+        )
+
+    def set_next_check(self, rid: str, at: int | None) -> None:
+        """Engine bookkeeping (internal column, not part of the API object): when to look again."""
+        r = self.get(rid)
+        if r.next_check_at == at:
+            return
+        self._cache[rid] = replace(r, next_check_at=at)
+        if rid not in self._inserted:
+            self._dirty.add(rid)
+
+    def add_stations(self, stations: Sequence[Station]) -> list[Station]:
+        """Insert stations and their EVSEs; stations whose id already exists are skipped."""
+        ids = [s.id for s in stations]
+        existing: set[str] = set()
+        for i in range(0, len(ids), 500):
+            existing |= {
+                r[0]
+                for r in self.conn.execute(
+                    select(t.stations.c.id).where(t.stations.c.id.in_(ids[i : i + 500]))
+                )
+            }
+        new = [s for s in stations if s.id not in existing]
+        if new:
+            self.conn.execute(insert(t.stations), [station_to_row(s, self.now) for s in new])
+            evse_rows = [evse_to_row(e) for s in new for e in s.evses]
+            if evse_rows:
+                self.conn.execute(insert(t.evses), evse_rows)
+        return new
+
+    # ---------------------------------------------------------------- flush
+    def flush(self) -> None:
+        conn = self.conn
+        if self._inserted:
+            rows = [reservation_to_row(self._cache[i]) for i in self._inserted]
+            conn.execute(insert(R), rows)
+            for i in self._inserted:
+                self._loaded_version[i] = self._cache[i].version
+            self._inserted.clear()
+        if self._dirty:
+            stmt = (
+                update(R)
+                .where(R.c.id == bindparam("b_id"), R.c.version == bindparam("b_version"))
+                .values({c: bindparam(c) for c in MUTABLE_COLUMNS})
+            )
+            params = []
+            for i in sorted(self._dirty):
+                row = reservation_to_row(self._cache[i])
+                p = {c: row[c] for c in MUTABLE_COLUMNS}
+                p["b_id"] = i
+                p["b_version"] = self._loaded_version[i]
+                params.append(p)
+            if self._multi_rowcount or len(params) == 1:
+                n = conn.execute(stmt, params).rowcount
+                if n != len(params):
+                    raise ChargeError(
+                        CONCURRENT_UPDATE,
+                        "A reservation was changed by someone else during this update; "
+                        "nothing was written. Look again and retry.",
+                        "id",
+                    )
+            else:
+                for p in params:
+                    if conn.execute(stmt, p).rowcount != 1:
+                        raise ChargeError(
+                            CONCURRENT_UPDATE,
+                            f"Reservation {p['b_id']} was changed by someone else; nothing was "
+                            "written. Look again and retry.",
+                            "id",
+                        )
+            for i in self._dirty:
+                self._loaded_version[i] = self._cache[i].version
+            self._dirty.clear()
+        if self._events:
+            conn.execute(insert(t.events), [event_to_row(e) for e in self._events])
+            self._events.clear()
+        if self._idempotency:
+            conn.execute(
+                insert(t.idempotency),
+                [
+                    {"key": k, "request_hash": h, "reservation_id": rid, "created": self.now}
+                    for k, (h, rid) in self._idempotency.items()
+                ],
+            )
+            self._idempotency.clear()

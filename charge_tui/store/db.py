@@ -1,0 +1,197 @@
+"""Engine set-up: where the store is, how to open it, and how to fail clearly when it cannot be.
+
+- URL: ``--db URL`` flag, else ``CHARGE_TUI_DB``, else ``charge.db`` in the user data directory
+  (platformdirs). A plain path is taken as a SQLite file.
+- SQLite: WAL journal, ``synchronous=NORMAL``, a busy timeout, foreign keys on. Write transactions
+  begin ``IMMEDIATE`` so that read-check-write (slot look-up then booking) is serialised between
+  processes; reads stay deferred and never block writers (WAL).
+- Any failure to open, create, read or write turns into :class:`StoreUnavailable` with one line for
+  humans (see :func:`describe_db_error`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlmodel import SQLModel
+
+from charge_tui.domain.errors import StoreUnavailable
+from charge_tui.store import tables
+from charge_tui.store.tables import SCHEMA_VERSION
+
+ENV_DB = "CHARGE_TUI_DB"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("charge-tui", appauthor=False) / "charge.db"
+
+
+def resolve_url(flag: str | None = None, environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    value = flag or env.get(ENV_DB) or ""
+    if not value:
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser()}"
+    return value
+
+
+def describe_db_error(exc: BaseException, url: str | None = None) -> str:
+    """One line for a human: what is wrong with the database, no traceback."""
+    where = f" ({_display_url(url)})" if url else ""
+    orig = getattr(exc, "orig", None) or exc
+    msg = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    low = msg.lower()
+    if "locked" in low or "busy" in low:
+        return f"database is locked by another process{where}; try again in a moment"
+    if "readonly" in low or "read-only" in low:
+        return f"database is read-only{where}: cannot write to it"
+    if "unable to open" in low:
+        return f"cannot open database{where}: check that the directory exists and is writable"
+    if "not a database" in low or "malformed" in low:
+        return f"not a charge-tui database{where}: the file is not SQLite or is damaged"
+    return f"database error{where}: {msg}"
+
+
+def _display_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+class Database:
+    """An opened store: the SQLAlchemy engine plus the transaction helpers the service uses."""
+
+    def __init__(self, url: str, *, create: bool = True, echo: bool = False) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreUnavailable(f"invalid database URL {url!r}") from exc
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.dialect = parsed.get_backend_name()
+        if self.is_sqlite:
+            self._check_sqlite_path(parsed.database)
+            self.engine: Engine = create_engine(
+                url,
+                echo=echo,
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            )
+            _install_sqlite_hooks(self.engine)
+        else:
+            try:
+                self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
+            except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+                raise StoreUnavailable(
+                    f"cannot use database URL {_display_url(url)}: {exc}"
+                ) from exc
+        if create:
+            self.create_schema()
+
+    def _check_sqlite_path(self, database: str | None) -> None:
+        if not database or database == ":memory:":
+            return
+        path = Path(database)
+        if not path.parent.exists():
+            raise StoreUnavailable(
+                f"cannot open database {path}: directory {path.parent} does not exist"
+            )
+        if path.exists() and path.is_dir():
+            raise StoreUnavailable(f"cannot open database {path}: it is a directory")
+
+    def create_schema(self) -> None:
+        try:
+            with self.write() as conn:
+                SQLModel.metadata.create_all(conn)
+                _install_append_only_triggers(conn, self.dialect)
+                row = conn.execute(
+                    text("SELECT value FROM schema_meta WHERE key = 'schema_version'")
+                ).first()
+                if row is None:
+                    conn.execute(
+                        tables.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+                    )
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise StoreUnavailable(
+                        f"the database was written by a newer charge-tui (schema {row[0]}, "
+                        f"this one knows {SCHEMA_VERSION})"
+                    )
+        except (OperationalError, DBAPIError, sqlite3.Error) as exc:
+            raise StoreUnavailable(describe_db_error(exc, self.url)) from exc
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite, committed on success."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised via every test
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling is off).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # On read-only media WAL cannot be set: stay in the default mode, the write will say why.
+        with contextlib.suppress(sqlite3.OperationalError):
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _install_append_only_triggers(conn: Connection, dialect: str) -> None:
+    if dialect == "sqlite":
+        for op in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS reservation_events_no_{op.lower()} "
+                f"BEFORE {op} ON reservation_events "
+                "BEGIN SELECT RAISE(ABORT, 'reservation events are append-only'); END"
+            )
+    elif dialect == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION reservation_events_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reservation events are append-only'; "
+            "END $$"
+        )
+        conn.exec_driver_sql(
+            "DROP TRIGGER IF EXISTS reservation_events_append_only ON reservation_events"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER reservation_events_append_only BEFORE UPDATE OR DELETE "
+            "ON reservation_events FOR EACH ROW EXECUTE FUNCTION reservation_events_append_only()"
+        )
+
+
+def open_database(flag: str | None = None, *, create: bool = True) -> Database:
+    return Database(resolve_url(flag), create=create)

@@ -1,0 +1,232 @@
+"""Read queries. Each one is served by an index (see ``tables.py``); none scans every reservation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, select, tuple_
+
+from charge_tui.domain.enums import SLOT_HOLDING, ConnectorType, EvseStatus, Status
+from charge_tui.domain.errors import RESOURCE_MISSING, ChargeError
+from charge_tui.domain.geo import bounding_box, haversine_m
+from charge_tui.domain.model import Event, Evse, Reservation, ServiceArea, Station
+from charge_tui.domain.validation import MAX_DURATION
+from charge_tui.store import tables as t
+from charge_tui.store.mapping import (
+    event_from_row,
+    evse_from_row,
+    reservation_from_row,
+    station_from_row,
+)
+
+R = t.reservations
+
+
+def get_reservation(conn: Connection, reservation_id: str) -> Reservation | None:
+    row = conn.execute(select(R).where(R.c.id == reservation_id)).mappings().first()
+    return reservation_from_row(row) if row else None
+
+
+def require_reservation(conn: Connection, reservation_id: str) -> Reservation:
+    r = get_reservation(conn, reservation_id) if isinstance(reservation_id, str) else None
+    if r is None:
+        raise ChargeError(RESOURCE_MISSING, f"No such reservation: {reservation_id!r}.", "id")
+    return r
+
+
+def get_many(conn: Connection, ids: Sequence[str]) -> dict[str, Reservation]:
+    out: dict[str, Reservation] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for row in conn.execute(select(R).where(R.c.id.in_(chunk))).mappings():
+            out[row["id"]] = reservation_from_row(row)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    data: list[Reservation]
+    has_more: bool
+
+
+def list_page(
+    conn: Connection,
+    *,
+    status: Status | None = None,
+    limit: int = 10,
+    starting_after: str | None = None,
+    ending_before: str | None = None,
+) -> Page:
+    """Newest first (created, then id, descending); Stripe-style cursors on the same order."""
+    q = select(R)
+    if status is not None:
+        q = q.where(R.c.status == status.value)
+    key = tuple_(R.c.created, R.c.id)
+    if starting_after is not None:
+        anchor = _anchor(conn, starting_after, "starting_after")
+        q = q.where(key < tuple_(*anchor)).order_by(R.c.created.desc(), R.c.id.desc())
+    elif ending_before is not None:
+        anchor = _anchor(conn, ending_before, "ending_before")
+        q = q.where(key > tuple_(*anchor)).order_by(R.c.created.asc(), R.c.id.asc())
+    else:
+        q = q.order_by(R.c.created.desc(), R.c.id.desc())
+    rows = [reservation_from_row(m) for m in conn.execute(q.limit(limit + 1)).mappings()]
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if ending_before is not None and starting_after is None:
+        rows.reverse()
+    return Page(rows, has_more)
+
+
+def _anchor(conn: Connection, reservation_id: str, param: str) -> tuple[int, str]:
+    row = conn.execute(select(R.c.created, R.c.id).where(R.c.id == reservation_id)).first()
+    if row is None:
+        raise ChargeError(RESOURCE_MISSING, f"No such reservation: {reservation_id!r}.", param)
+    return row[0], row[1]
+
+
+def counts_by_status(conn: Connection) -> dict[Status, int]:
+    out = dict.fromkeys(Status, 0)
+    for status, n in conn.execute(select(R.c.status, func.count()).group_by(R.c.status)):
+        out[Status(status)] = n
+    return out
+
+
+def events_for(conn: Connection, reservation_id: str) -> list[Event]:
+    E = t.events
+    q = select(E).where(E.c.reservation_id == reservation_id).order_by(E.c.seq)
+    return [event_from_row(m) for m in conn.execute(q).mappings()]
+
+
+def last_event_status(conn: Connection, reservation_id: str) -> Status | None:
+    E = t.events
+    q = (
+        select(E.c.status)
+        .where(E.c.reservation_id == reservation_id)
+        .order_by(E.c.seq.desc())
+        .limit(1)
+    )
+    v = conn.execute(q).scalar()
+    return Status(v) if v else None
+
+
+def list_stations(conn: Connection) -> list[Station]:
+    evses: dict[str, list[Evse]] = defaultdict(list)
+    for m in conn.execute(select(t.evses).order_by(t.evses.c.id)).mappings():
+        evses[m["station_id"]].append(evse_from_row(m))
+    return [
+        station_from_row(m, tuple(evses[m["id"]]))
+        for m in conn.execute(select(t.stations).order_by(t.stations.c.id)).mappings()
+    ]
+
+
+def get_station(conn: Connection, station_id: str) -> Station | None:
+    row = conn.execute(select(t.stations).where(t.stations.c.id == station_id)).mappings().first()
+    if row is None:
+        return None
+    evs = conn.execute(
+        select(t.evses).where(t.evses.c.station_id == station_id).order_by(t.evses.c.id)
+    ).mappings()
+    return station_from_row(row, tuple(evse_from_row(e) for e in evs))
+
+
+def get_evse(conn: Connection, evse_id: str) -> tuple[Station, Evse] | None:
+    row = conn.execute(select(t.evses).where(t.evses.c.id == evse_id)).mappings().first()
+    if row is None:
+        return None
+    station = get_station(conn, row["station_id"])
+    assert station is not None
+    return station, evse_from_row(row)
+
+
+def candidate_evses(
+    conn: Connection, area: ServiceArea, connector_types: Iterable[ConnectorType]
+) -> list[tuple[Station, Evse, float]]:
+    """Available EVSEs with an acceptable connector on stations inside the area, with distance."""
+    wanted = set(connector_types)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(
+        area.latitude, area.longitude, area.radius_meters
+    )
+    S, V = t.stations, t.evses
+    q = (
+        select(
+            S,
+            V.c.id.label("evse_id"),
+            V.c.connector_types.label("evse_types"),
+            V.c.power_kw,
+            V.c.status.label("evse_status"),
+        )
+        .join(V, V.c.station_id == S.c.id)
+        .where(
+            S.c.latitude.between(min_lat, max_lat),
+            S.c.longitude.between(min_lon, max_lon),
+            V.c.status == EvseStatus.AVAILABLE.value,
+        )
+        .order_by(S.c.id, V.c.id)
+    )
+    out: list[tuple[Station, Evse, float]] = []
+    stations: dict[str, Station] = {}
+    for m in conn.execute(q).mappings():
+        d = haversine_m(area.latitude, area.longitude, m["latitude"], m["longitude"])
+        if d > area.radius_meters:
+            continue
+        evse = evse_from_row(
+            {
+                "id": m["evse_id"],
+                "station_id": m["id"],
+                "connector_types": m["evse_types"],
+                "power_kw": m["power_kw"],
+                "status": m["evse_status"],
+            }
+        )
+        if not wanted & set(evse.connector_types):
+            continue
+        station = stations.get(m["id"])
+        if station is None:
+            station = stations[m["id"]] = station_from_row(m)
+        out.append((station, evse, d))
+    return out
+
+
+def due_ids(conn: Connection, status: Status, now: int, limit: int) -> list[str]:
+    q = (
+        select(R.c.id)
+        .where(and_(R.c.status == status.value, R.c.next_check_at <= now))
+        .order_by(R.c.next_check_at, R.c.id)
+        .limit(limit)
+    )
+    return [r[0] for r in conn.execute(q)]
+
+
+def busy_intervals_with_ids(
+    conn: Connection, evse_ids: Sequence[str], lo: int, hi: int
+) -> dict[str, list[tuple[int, int, str]]]:
+    out: dict[str, list[tuple[int, int, str]]] = {e: [] for e in evse_ids}
+    if not evse_ids:
+        return out
+    holding = [s.value for s in SLOT_HOLDING]
+    for i in range(0, len(evse_ids), 500):
+        chunk = list(evse_ids[i : i + 500])
+        q = select(R.c.evse, R.c.scheduled_start_time, R.c.scheduled_end_time, R.c.id).where(
+            R.c.evse.in_(chunk),
+            R.c.scheduled_start_time > lo - MAX_DURATION,
+            R.c.scheduled_start_time < hi,
+            R.c.status.in_(holding),
+        )
+        for evse, start, end, rid in conn.execute(q):
+            if end > lo:
+                out[evse].append((start, end, rid))
+    return out
+
+
+def held_on_evse(conn: Connection, evse_id: str, now: int) -> list[str]:
+    """Confirmed reservations on an EVSE whose slot has not ended (via the EVSE/start index)."""
+    q = select(R.c.id).where(
+        R.c.evse == evse_id,
+        R.c.scheduled_start_time > now - MAX_DURATION,
+        R.c.status == Status.CONFIRMED.value,
+        R.c.scheduled_end_time > now,
+    )
+    return [r[0] for r in conn.execute(q)]

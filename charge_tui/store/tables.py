@@ -1,0 +1,127 @@
+"""SQLModel tables. Reservations are stored flat (service area and cancellation policy as columns);
+``domain.api`` builds the nested API object from them."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+class StationRow(SQLModel, table=True):
+    __tablename__ = "stations"
+    __table_args__ = (Index("ix_stations_lat_lon", "latitude", "longitude"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    latitude: float
+    longitude: float
+    address: str
+    currency: str = "usd"
+    reservation_fee: int = 300
+    late_cancellation_fee: int = 300
+    no_show_fee: int = 200
+    grace_period_seconds: int = 1200
+    free_cancellation_seconds: int = 86400
+    created: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class EvseRow(SQLModel, table=True):
+    __tablename__ = "evses"
+
+    id: str = Field(primary_key=True, max_length=64)
+    station_id: str = Field(foreign_key="stations.id", index=True)
+    #: Comma-separated connector types, e.g. ``ccs1,chademo``.
+    connector_types: str
+    power_kw: float
+    status: str = "available"
+
+
+class ReservationRow(SQLModel, table=True):
+    __tablename__ = "reservations"
+    __table_args__ = (
+        # List screen: newest first, overall and per status (keyset on created, id).
+        Index("ix_reservations_created_id", "created", "id"),
+        Index("ix_reservations_status_created_id", "status", "created", "id"),
+        # Slot look-ups: what holds an EVSE around a time.
+        Index("ix_reservations_evse_start", "evse", "scheduled_start_time"),
+        # The engine's work queue: what is due, per status.
+        Index("ix_reservations_status_next_check", "status", "next_check_at"),
+        # Live refresh: what changed since.
+        Index("ix_reservations_updated", "updated"),
+        Index("ix_reservations_driver", "driver"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    created: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated: int = Field(sa_column=Column(BigInteger, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    driver: str
+    vehicle: str
+    connector_types: str
+    preferred_start_time: int = Field(sa_column=Column(BigInteger, nullable=False))
+    preferred_end_time: int = Field(sa_column=Column(BigInteger, nullable=False))
+    earliest_start_time: int = Field(sa_column=Column(BigInteger, nullable=False))
+    latest_end_time: int = Field(sa_column=Column(BigInteger, nullable=False))
+    area_latitude: float
+    area_longitude: float
+    area_radius_meters: int
+    metadata_json: str = Field(sa_column=Column(Text, nullable=False, default="{}"))
+    payment_method: str | None = None
+    reservation_fee: int
+    currency: str
+    free_cancellation_until: int = Field(sa_column=Column(BigInteger, nullable=False))
+    late_cancellation_fee: int
+    no_show_fee: int
+    grace_period_seconds: int
+    charging_station: str | None = None
+    evse: str | None = None
+    confirmed_at: int | None = Field(default=None, sa_column=Column(BigInteger))
+    scheduled_start_time: int | None = Field(default=None, sa_column=Column(BigInteger))
+    scheduled_end_time: int | None = Field(default=None, sa_column=Column(BigInteger))
+    failure_reason: str | None = None
+    version: int = Field(sa_column=Column(Integer, nullable=False, default=1))
+    fees_charged: int = 0
+    next_check_at: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class EventRow(SQLModel, table=True):
+    """Append-only (triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "reservation_events"
+    __table_args__ = (Index("ix_events_reservation_seq", "reservation_id", "seq"),)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    reservation_id: str = Field(max_length=32)
+    type: str
+    created: int = Field(sa_column=Column(BigInteger, nullable=False))
+    actor: str
+    status: str
+    previous_json: str = Field(sa_column=Column(Text, nullable=False, default="{}"))
+    data_json: str = Field(sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class IdempotencyRow(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str
+    reservation_id: str
+    created: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class MetaRow(SQLModel, table=True):
+    __tablename__ = "schema_meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
+
+
+stations = StationRow.__table__
+evses = EvseRow.__table__
+reservations = ReservationRow.__table__
+events = EventRow.__table__
+idempotency = IdempotencyRow.__table__
+meta = MetaRow.__table__
