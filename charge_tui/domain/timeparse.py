@@ -39,7 +39,7 @@ def parse_time(text: str, now: int, zone: tzinfo | None = None) -> int:
     if re.fullmatch(r"\d{9,11}", raw):
         return int(raw)
     zone = zone or local_zone()
-    default = datetime.fromtimestamp(now, zone).replace(second=0, microsecond=0)
+    default = datetime.fromtimestamp(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
     try:
         dt = dateparser.parse(raw, default=default)
     except (ValueError, OverflowError) as exc:

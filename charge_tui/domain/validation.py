@@ -209,6 +209,8 @@ def check_metadata(value: Any) -> dict[str, str]:
         raise _invalid("metadata", f"metadata can have at most {METADATA_MAX_KEYS} keys.")
     out: dict[str, str] = {}
     for key, item in value.items():
+        if not isinstance(key, str):
+            raise _invalid("metadata", "metadata keys must be strings.")
         param = f"metadata[{key[:METADATA_KEY_MAX]}]"
         if not key:
             raise _invalid("metadata", "metadata keys must not be empty.")

@@ -27,7 +27,16 @@ from charge_tui.store import tables
 from charge_tui.store.tables import SCHEMA_VERSION
 
 ENV_DB = "CHARGE_TUI_DB"
-BUSY_TIMEOUT_MS = 10_000
+ENV_BUSY_TIMEOUT = "CHARGE_TUI_BUSY_TIMEOUT_MS"
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+
+
+def busy_timeout_ms() -> int:
+    """How long a SQLite writer waits for the lock before "database is locked" (env override)."""
+    try:
+        return max(0, int(os.environ.get(ENV_BUSY_TIMEOUT, DEFAULT_BUSY_TIMEOUT_MS)))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_MS
 
 
 def default_db_path() -> Path:
@@ -85,12 +94,13 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.is_sqlite:
             self._check_sqlite_path(parsed.database)
+            timeout = busy_timeout_ms()
             self.engine: Engine = create_engine(
                 url,
                 echo=echo,
-                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                connect_args={"check_same_thread": False, "timeout": timeout / 1000},
             )
-            _install_sqlite_hooks(self.engine)
+            _install_sqlite_hooks(self.engine, timeout)
         else:
             try:
                 self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
@@ -102,7 +112,7 @@ class Database:
             self.create_schema()
 
     def _check_sqlite_path(self, database: str | None) -> None:
-        if not database or database == ":memory:":
+        if not database or database == ":memory:" or database.startswith("file:"):
             return
         path = Path(database)
         if not path.parent.exists():
@@ -150,13 +160,13 @@ class Database:
         self.engine.dispose()
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _install_sqlite_hooks(engine: Engine, timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised via every test
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling is off).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         # On read-only media WAL cannot be set: stay in the default mode, the write will say why.
         with contextlib.suppress(sqlite3.OperationalError):
             cur.execute("PRAGMA journal_mode = WAL")

@@ -1,0 +1,108 @@
+"""Ids, slots arithmetic, time parsing, clock, payments, API shape."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC
+
+import pytest
+from dateutil import tz
+
+from charge_tui.domain.api import API_FIELDS, reservation_to_api
+from charge_tui.domain.clock import FrozenClock, SystemClock, clock_from_env, parse_instant
+from charge_tui.domain.ids import RESERVATION_ID_RE, IdFactory
+from charge_tui.domain.machine import create
+from charge_tui.domain.payments import TestModeAuthorizer
+from charge_tui.domain.slots import best_start, free_gaps
+from charge_tui.domain.timeparse import TimeParseError, format_duration, parse_time
+from charge_tui.domain.validation import validate_create
+
+from tests.factories import NOW, params
+
+
+def test_ids_shape_and_determinism():
+    a = IdFactory(random.Random(1))
+    b = IdFactory(random.Random(1))
+    ids = [a.reservation() for _ in range(50)]
+    assert ids == [b.reservation() for _ in range(50)]
+    assert all(RESERVATION_ID_RE.match(i) for i in ids)
+    assert len(set(ids)) == 50
+    assert IdFactory().event().startswith("evt_") and len(IdFactory().event()) == 28
+
+
+def test_free_gaps_and_best_start():
+    busy = [(100, 200), (150, 300), (400, 500)]
+    assert free_gaps(busy, 0, 600) == [(0, 100), (300, 400), (500, 600)]
+    assert best_start(busy, 0, 600, 100, 320) == 300
+    assert best_start(busy, 0, 600, 100, 250) == 300
+    assert best_start(busy, 0, 600, 100, 120) == 0  # 120 away, against 300 (180 away)
+    assert best_start(busy, 0, 600, 100, 210) == 300  # 90 away, against 0 (210 away)
+    assert best_start(busy, 0, 600, 100, 150) == 0  # tie (both 150 away): earlier wins
+    assert best_start(busy, 0, 600, 101, 120) is None  # no gap is long enough
+    assert best_start(busy, 0, 650, 101, 0) == 500
+    assert best_start([], 0, 600, 600, 50) == 0
+
+
+def test_parse_time_offsets_and_dates():
+    utc = tz.UTC
+    assert parse_time("+90m", NOW) == NOW + 5400
+    assert parse_time("+2h", NOW) == NOW + 7200
+    assert parse_time("+1d", NOW) == NOW + 86400
+    assert parse_time("+1h30m", NOW) == NOW + 5400
+    assert parse_time("-15m", NOW) == NOW - 900
+    assert parse_time("now", NOW) == NOW
+    assert parse_time("2026-11-25 18:00", NOW, utc) == 1795629600
+    assert parse_time("2026-11-25T18:00:00Z", NOW, tz.gettz("Europe/Paris")) == 1795629600
+    assert parse_time("25 Nov 2026 6pm", NOW, utc) == 1795629600
+    assert parse_time("1795629600", NOW) == 1795629600
+    paris = tz.gettz("Europe/Paris")
+    assert parse_time("2026-11-25 18:00", NOW, paris) == 1795629600 - 3600
+    for bad in ("", "tomorrowish", "+5x", "2026-13-45"):
+        with pytest.raises(TimeParseError):
+            parse_time(bad, NOW, utc)
+
+
+def test_format_duration():
+    assert format_duration(5400) == "1h30m"
+    assert format_duration(90000) == "1d1h"
+    assert format_duration(0) == "0m"
+
+
+def test_clock_env(monkeypatch):
+    assert isinstance(clock_from_env({}), SystemClock)
+    c = clock_from_env({"CHARGE_TUI_NOW": "1795000000"})
+    assert isinstance(c, FrozenClock) and c.now() == 1795000000
+    assert clock_from_env({"CHARGE_TUI_NOW": "2026-11-18T11:06:40Z"}).now() == 1795000000
+    assert clock_from_env({"CHARGE_TUI_NOW": "2026-11-18T11:06:40"}).now() == 1795000000
+    assert parse_instant("2026-11-18T12:06:40+01:00") == 1795000000
+    with pytest.raises(ValueError, match="CHARGE_TUI_NOW"):
+        clock_from_env({"CHARGE_TUI_NOW": "yesterday"})
+    assert UTC
+
+
+def test_payments_test_mode():
+    auth = TestModeAuthorizer()
+    assert auth.authorize("pm_card_visa", 300, "usd").approved
+    assert auth.authorize("pm_card_declined", 300, "usd").decline_code == "card_declined"
+    assert not auth.authorize("pm_card_insufficient_funds", 300, "usd").approved
+    assert not auth.authorize(None, 300, "usd").approved
+    always = TestModeAuthorizer(decline_rate=1.0)
+    assert not always.authorize("pm_card_visa", 300, "usd").approved
+    some = TestModeAuthorizer(decline_rate=0.25, rng=random.Random(5))
+    declines = sum(not some.authorize("pm_x", 1, "usd").approved for _ in range(4000))
+    assert 800 < declines < 1200
+
+
+def test_api_shape_has_exactly_the_spec_fields():
+    r = create(validate_create(params(metadata={"fleet": "north"}), NOW), "rsv_" + "b" * 24, NOW)
+    api = reservation_to_api(r)
+    assert tuple(api) == API_FIELDS
+    assert api["object"] == "reservation"
+    assert api["service_area"] == {"latitude": 37.7749, "longitude": -122.4194,
+                                   "radius_meters": 5000}
+    assert set(api["cancellation_policy"]) == {
+        "free_cancellation_until", "late_cancellation_fee", "no_show_fee", "grace_period_seconds"
+    }
+    assert api["metadata"] == {"fleet": "north"}
+    assert api["failure_reason"] is None and api["charging_station"] is None
+    assert "version" not in api and "fees_charged" not in api
