@@ -11,13 +11,39 @@ from charge_tui.domain.ids import IdFactory
 from charge_tui.engine.network import generate_network
 from charge_tui.service import ReservationService
 from charge_tui.store.db import Database
-
+from tests.backends import PgServer
 from tests.factories import CENTER, NOW
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    server = PgServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty store URL on each back end (see ``tests/backends.py``)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'charge.db'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    if server.url is None:
+        pytest.skip(server.why_not)
+    url, schema = server.schema_url()
+    yield url
+    server.drop(schema)
+
+
 @pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'charge.db'}")
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'charge.db'}"
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
     yield database
     database.dispose()
 
@@ -35,4 +61,3 @@ def service(db, clock):
 @pytest.fixture
 def network(service):
     return service.add_stations(generate_network(12, seed=3, center=CENTER, radius_km=4))
-

@@ -16,8 +16,10 @@ HOLDING = ("confirmed", "completed")
 
 def _dist(lat1, lon1, lat2, lon2):
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -49,8 +51,12 @@ def violations(db) -> list[str]:
         if status not in HOLDING:
             continue
         # 2. a held reservation is fully and correctly assigned
-        s, e, ev, st = (r["scheduled_start_time"], r["scheduled_end_time"], r["evse"],
-                        r["charging_station"])
+        s, e, ev, st = (
+            r["scheduled_start_time"],
+            r["scheduled_end_time"],
+            r["evse"],
+            r["charging_station"],
+        )
         if None in (s, e, ev, st):
             out.append(f"{rid}: {status} without a full assignment")
             continue
@@ -65,15 +71,16 @@ def violations(db) -> list[str]:
             if not set(evse["connector_types"].split(",")) & set(r["connector_types"].split(",")):
                 out.append(f"{rid}: no acceptable connector on {ev}")
             station = stations[st]
-            d = _dist(r["area_latitude"], r["area_longitude"], station["latitude"],
-                      station["longitude"])
+            d = _dist(
+                r["area_latitude"], r["area_longitude"], station["latitude"], station["longitude"]
+            )
             if d > r["area_radius_meters"]:
                 out.append(f"{rid}: station {st} is {d:.0f} m from the centre")
         held.setdefault(ev, []).append((s, e, rid))
     # 1. no two held slots overlap on one EVSE
     for ev, slots in held.items():
         slots.sort()
-        for (s1, e1, r1), (s2, _e2, r2) in zip(slots, slots[1:], strict=False):
+        for (_s1, e1, r1), (s2, _e2, r2) in zip(slots, slots[1:], strict=False):
             if s2 < e1:
                 out.append(f"{ev}: {r1} and {r2} overlap")
     return out
@@ -83,7 +90,10 @@ def event_log(db) -> list[tuple]:
     with db.engine.connect() as conn:
         return [
             (r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]))
-            for r in conn.execute(text(
-                "SELECT id, reservation_id, type, created, actor, status, previous_json, "
-                "data_json FROM reservation_events ORDER BY seq"))
+            for r in conn.execute(
+                text(
+                    "SELECT id, reservation_id, type, created, actor, status, previous_json, "
+                    "data_json FROM reservation_events ORDER BY seq"
+                )
+            )
         ]

@@ -17,14 +17,12 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
-from sqlmodel import SQLModel
 
 from charge_tui.domain.errors import StoreUnavailable
-from charge_tui.store import tables
-from charge_tui.store.tables import SCHEMA_VERSION
+from charge_tui.store import migrations
 
 ENV_DB = "CHARGE_TUI_DB"
 ENV_BUSY_TIMEOUT = "CHARGE_TUI_BUSY_TIMEOUT_MS"
@@ -123,22 +121,13 @@ class Database:
             raise StoreUnavailable(f"cannot open database {path}: it is a directory")
 
     def create_schema(self) -> None:
+        """Create a new store or upgrade an older one in place (see ``migrations.py``)."""
         try:
             with self.write() as conn:
-                SQLModel.metadata.create_all(conn)
-                _install_append_only_triggers(conn, self.dialect)
-                row = conn.execute(
-                    text("SELECT value FROM schema_meta WHERE key = 'schema_version'")
-                ).first()
-                if row is None:
-                    conn.execute(
-                        tables.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
-                    )
-                elif int(row[0]) > SCHEMA_VERSION:
-                    raise StoreUnavailable(
-                        f"the database was written by a newer charge-tui (schema {row[0]}, "
-                        f"this one knows {SCHEMA_VERSION})"
-                    )
+                if self.dialect == "postgresql":
+                    # One upgrader at a time across processes (released at commit).
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
+                migrations.upgrade(conn, self.dialect)
         except (OperationalError, DBAPIError, sqlite3.Error) as exc:
             raise StoreUnavailable(describe_db_error(exc, self.url)) from exc
 
@@ -178,29 +167,6 @@ def _install_sqlite_hooks(engine: Engine, timeout_ms: int) -> None:
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-def _install_append_only_triggers(conn: Connection, dialect: str) -> None:
-    if dialect == "sqlite":
-        for op in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER IF NOT EXISTS reservation_events_no_{op.lower()} "
-                f"BEFORE {op} ON reservation_events "
-                "BEGIN SELECT RAISE(ABORT, 'reservation events are append-only'); END"
-            )
-    elif dialect == "postgresql":
-        conn.exec_driver_sql(
-            "CREATE OR REPLACE FUNCTION reservation_events_append_only() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reservation events are append-only'; "
-            "END $$"
-        )
-        conn.exec_driver_sql(
-            "DROP TRIGGER IF EXISTS reservation_events_append_only ON reservation_events"
-        )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER reservation_events_append_only BEFORE UPDATE OR DELETE "
-            "ON reservation_events FOR EACH ROW EXECUTE FUNCTION reservation_events_append_only()"
-        )
 
 
 def open_database(flag: str | None = None, *, create: bool = True) -> Database:

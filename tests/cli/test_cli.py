@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from charge_tui.cli import main
-
 from tests.factories import NOW, params
 
 
@@ -61,19 +60,33 @@ def test_create_from_file_and_stdin(env, capsys, tmp_path, monkeypatch):
         ("[1, 2]", "parameter_invalid", None),
         ('"hello"', "parameter_invalid", None),
         ("null", "parameter_invalid", None),
-        (json.dumps({k: v for k, v in params().items() if k != "driver"}), "parameter_missing",
-         "driver"),
-        (json.dumps(params(preferred_start_time=True)), "parameter_invalid",
-         "preferred_start_time"),
+        (
+            json.dumps({k: v for k, v in params().items() if k != "driver"}),
+            "parameter_missing",
+            "driver",
+        ),
+        (
+            json.dumps(params(preferred_start_time=True)),
+            "parameter_invalid",
+            "preferred_start_time",
+        ),
         (json.dumps(params(bogus=1)), "parameter_unknown", "bogus"),
-        (json.dumps(params()).replace('"radius_meters": 5000', '"radius_meters": NaN'),
-         "parameter_invalid", "service_area[radius_meters]"),
-        (json.dumps(params()).replace('"latitude": 37.7749', '"latitude": NaN'),
-         "parameter_invalid", "service_area[latitude]"),
-        (json.dumps(params()).replace('"longitude": -122.4194', '"longitude": 1e999'),
-         "parameter_invalid", "service_area[longitude]"),
-        (json.dumps(params(preferred_end_time=10**40)), "parameter_invalid",
-         "preferred_end_time"),
+        (
+            json.dumps(params()).replace('"radius_meters": 5000', '"radius_meters": NaN'),
+            "parameter_invalid",
+            "service_area[radius_meters]",
+        ),
+        (
+            json.dumps(params()).replace('"latitude": 37.7749', '"latitude": NaN'),
+            "parameter_invalid",
+            "service_area[latitude]",
+        ),
+        (
+            json.dumps(params()).replace('"longitude": -122.4194', '"longitude": 1e999'),
+            "parameter_invalid",
+            "service_area[longitude]",
+        ),
+        (json.dumps(params(preferred_end_time=10**40)), "parameter_invalid", "preferred_end_time"),
         (json.dumps(params(metadata={"a": ["b"]})), "parameter_invalid", "metadata[a]"),
         (json.dumps(params(metadata="k=v")), "parameter_invalid", "metadata"),
     ],
@@ -182,8 +195,7 @@ def test_read_only_database(capsys, tmp_path, monkeypatch):
     assert main(["--db", str(f), "reservations", "list"]) == 0
     capsys.readouterr()
     url = f"sqlite:///file:{f}?mode=ro&uri=true"
-    rc, _, err = run(capsys, "--db", url, "reservations", "create", "--data",
-                     json.dumps(params()))
+    rc, _, err = run(capsys, "--db", url, "reservations", "create", "--data", json.dumps(params()))
     assert rc == 3 and "read-only" in one_clear_line(err)
 
 
@@ -196,8 +208,9 @@ def test_locked_database(capsys, tmp_path, monkeypatch):
     holder = sqlite3.connect(f, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        rc, _, err = run(capsys, "--db", str(f), "reservations", "create", "--data",
-                         json.dumps(params()))
+        rc, _, err = run(
+            capsys, "--db", str(f), "reservations", "create", "--data", json.dumps(params())
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -207,21 +220,44 @@ def test_locked_database(capsys, tmp_path, monkeypatch):
 def test_subprocess_entry_points(tmp_path):
     env = {**os.environ, "CHARGE_TUI_DB": str(tmp_path / "s.db"), "CHARGE_TUI_NOW": str(NOW)}
     out = subprocess.run(
-        [sys.executable, "-m", "charge_tui", "reservations", "create", "--data",
-         json.dumps(params())],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "charge_tui",
+            "reservations",
+            "create",
+            "--data",
+            json.dumps(params()),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["status"] == "pending"
     bad = subprocess.run(
-        [sys.executable, "-m", "charge_tui", "--db", str(tmp_path / "no" / "x.db"),
-         "reservations", "list"],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "charge_tui",
+            "--db",
+            str(tmp_path / "no" / "x.db"),
+            "reservations",
+            "list",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert bad.returncode == 3 and bad.stdout == ""
     assert one_clear_line(bad.stderr).startswith("charge-tui: cannot open database")
     badnow = subprocess.run(
         [sys.executable, "-m", "charge_tui", "reservations", "list"],
-        capture_output=True, text=True, env={**env, "CHARGE_TUI_NOW": "someday"}, timeout=60,
+        capture_output=True,
+        text=True,
+        env={**env, "CHARGE_TUI_NOW": "someday"},
+        timeout=60,
     )
     assert badnow.returncode == 2 and "CHARGE_TUI_NOW" in one_clear_line(badnow.stderr)

@@ -10,7 +10,6 @@ from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.machine import Assignment, allowed_actions, apply
 from charge_tui.domain.model import Evse, Pricing, Station
 from charge_tui.domain.validation import validate_create
-
 from tests.factories import CENTER, NOW, params
 
 STATION = Station("sta_1", "Test", CENTER[0] + 0.01, CENTER[1], "1 Main St")  # ~1.1 km north
@@ -68,15 +67,34 @@ def test_confirm_sets_slot_and_policy():
         (Assignment(STATION, EVSE, START, END + 60), "duration"),
         (Assignment(STATION, EVSE, START - 60, END - 60), "before earliest"),
         (Assignment(STATION, EVSE, START + 60, END + 60), "after latest"),
-        (Assignment(STATION, Evse("evse_2", "sta_1", (ConnectorType.TYPE2,), 22.0), START, END),
-         "connector"),
-        (Assignment(STATION, Evse("evse_3", "sta_1", (ConnectorType.CCS1,), 50.0,
-                                  EvseStatus.OUT_OF_ORDER), START, END), "out of order"),
-        (Assignment(Station("sta_far", "Far", CENTER[0] + 1, CENTER[1], "x"),
-                    Evse("evse_4", "sta_far", (ConnectorType.CCS1,), 50.0), START, END),
-         "outside area"),
-        (Assignment(STATION, Evse("evse_5", "sta_other", (ConnectorType.CCS1,), 50.0), START, END),
-         "evse not on station"),
+        (
+            Assignment(STATION, Evse("evse_2", "sta_1", (ConnectorType.TYPE2,), 22.0), START, END),
+            "connector",
+        ),
+        (
+            Assignment(
+                STATION,
+                Evse("evse_3", "sta_1", (ConnectorType.CCS1,), 50.0, EvseStatus.OUT_OF_ORDER),
+                START,
+                END,
+            ),
+            "out of order",
+        ),
+        (
+            Assignment(
+                Station("sta_far", "Far", CENTER[0] + 1, CENTER[1], "x"),
+                Evse("evse_4", "sta_far", (ConnectorType.CCS1,), 50.0),
+                START,
+                END,
+            ),
+            "outside area",
+        ),
+        (
+            Assignment(
+                STATION, Evse("evse_5", "sta_other", (ConnectorType.CCS1,), 50.0), START, END
+            ),
+            "evse not on station",
+        ),
     ],
 )
 def test_confirm_guards_on_the_slot(assignment, why):
@@ -84,9 +102,12 @@ def test_confirm_guards_on_the_slot(assignment, why):
 
 
 def test_confirm_slot_in_the_past_refused_and_window_passed_refused():
-    r = pending(earliest_start_time=NOW - 60, preferred_start_time=NOW, preferred_end_time=NOW + 1800)
-    refused(r, Action.CONFIRM, NOW + 600,
-            assignment=Assignment(STATION, EVSE, NOW - 60, NOW + 1740))
+    r = pending(
+        earliest_start_time=NOW - 60, preferred_start_time=NOW, preferred_end_time=NOW + 1800
+    )
+    refused(
+        r, Action.CONFIRM, NOW + 600, assignment=Assignment(STATION, EVSE, NOW - 60, NOW + 1740)
+    )
     refused(pending(), Action.CONFIRM, END, assignment=Assignment(STATION, EVSE, START, END))
 
 
@@ -168,16 +189,22 @@ def test_reassign_keeps_confirmed_and_records_previous():
     refused(r, Action.REASSIGN, END, assignment=Assignment(STATION, other, START, END))
 
 
-@pytest.mark.parametrize("terminal", [Status.COMPLETED, Status.CANCELLED, Status.FAILED,
-                                      Status.EXPIRED])
+@pytest.mark.parametrize(
+    "terminal", [Status.COMPLETED, Status.CANCELLED, Status.FAILED, Status.EXPIRED]
+)
 def test_terminal_statuses_refuse_everything(terminal):
     from dataclasses import replace
 
     r = replace(confirmed(), status=terminal)
     assert allowed_actions(r, NOW) == []
     for action in Action:
-        refused(r, action, NOW, reason=FailureReason.OTHER,
-                assignment=Assignment(STATION, EVSE, START, END))
+        refused(
+            r,
+            action,
+            NOW,
+            reason=FailureReason.OTHER,
+            assignment=Assignment(STATION, EVSE, START, END),
+        )
 
 
 def test_pending_cannot_complete_or_reassign():
@@ -196,8 +223,7 @@ def test_allowed_actions_follow_the_clock():
     c = confirmed()
     assert set(allowed_actions(c, NOW)) == {Action.CANCEL, Action.FAIL, Action.REASSIGN}
     assert set(allowed_actions(c, START)) == {Action.COMPLETE, Action.FAIL}
-    assert set(allowed_actions(c, START + 1200)) == {Action.COMPLETE, Action.EXPIRE,
-                                                     Action.FAIL}
+    assert set(allowed_actions(c, START + 1200)) == {Action.COMPLETE, Action.EXPIRE, Action.FAIL}
 
 
 def test_apply_is_pure():

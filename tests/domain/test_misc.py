@@ -16,7 +16,6 @@ from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.domain.slots import best_start, free_gaps
 from charge_tui.domain.timeparse import TimeParseError, format_duration, parse_time
 from charge_tui.domain.validation import validate_create
-
 from tests.factories import NOW, params
 
 
@@ -98,10 +97,16 @@ def test_api_shape_has_exactly_the_spec_fields():
     api = reservation_to_api(r)
     assert tuple(api) == API_FIELDS
     assert api["object"] == "reservation"
-    assert api["service_area"] == {"latitude": 37.7749, "longitude": -122.4194,
-                                   "radius_meters": 5000}
+    assert api["service_area"] == {
+        "latitude": 37.7749,
+        "longitude": -122.4194,
+        "radius_meters": 5000,
+    }
     assert set(api["cancellation_policy"]) == {
-        "free_cancellation_until", "late_cancellation_fee", "no_show_fee", "grace_period_seconds"
+        "free_cancellation_until",
+        "late_cancellation_fee",
+        "no_show_fee",
+        "grace_period_seconds",
     }
     assert api["metadata"] == {"fleet": "north"}
     assert api["failure_reason"] is None and api["charging_station"] is None

@@ -7,7 +7,6 @@ import pytest
 from charge_tui.domain.enums import ConnectorType
 from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.validation import validate_create
-
 from tests.factories import NOW, params
 
 
@@ -29,8 +28,14 @@ def test_valid_params_pass_and_default_window():
 
 @pytest.mark.parametrize(
     "field",
-    ["connector_types", "driver", "vehicle", "preferred_start_time", "preferred_end_time",
-     "service_area"],
+    [
+        "connector_types",
+        "driver",
+        "vehicle",
+        "preferred_start_time",
+        "preferred_end_time",
+        "service_area",
+    ],
 )
 def test_required_parameters(field):
     p = params()
@@ -63,8 +68,8 @@ def test_non_object_body(body):
 
 # --------------------------------------------------------------------- times
 @pytest.mark.parametrize(
-    "field", ["preferred_start_time", "preferred_end_time", "earliest_start_time",
-              "latest_end_time"],
+    "field",
+    ["preferred_start_time", "preferred_end_time", "earliest_start_time", "latest_end_time"],
 )
 @pytest.mark.parametrize("bad", [True, False, "1795003600", 1795003600.0, 1.5, [1], {"t": 1}])
 def test_times_must_be_integers(field, bad):
@@ -81,9 +86,7 @@ def test_window_order():
     assert e.param == "preferred_end_time"
     e = err(params(latest_end_time=NOW + 5399))
     assert e.param == "latest_end_time"
-    ok = validate_create(
-        params(earliest_start_time=NOW + 3600, latest_end_time=NOW + 5400), NOW
-    )
+    ok = validate_create(params(earliest_start_time=NOW + 3600, latest_end_time=NOW + 5400), NOW)
     assert ok.earliest_start_time == NOW + 3600
 
 
@@ -101,9 +104,7 @@ def test_start_at_most_14_days_ahead():
         params(preferred_start_time=NOW + 14 * day, preferred_end_time=NOW + 14 * day + 3600),
         NOW,
     )
-    e = err(
-        params(preferred_start_time=NOW + 14 * day + 1, preferred_end_time=NOW + 15 * day)
-    )
+    e = err(params(preferred_start_time=NOW + 14 * day + 1, preferred_end_time=NOW + 15 * day))
     assert e.param == "preferred_start_time"
 
 
@@ -203,8 +204,14 @@ def test_service_area_shape():
 
 
 def test_service_area_bounds_are_inclusive():
-    for kw in ({"latitude": 90}, {"latitude": -90}, {"longitude": 180}, {"longitude": -180},
-               {"radius_meters": 100}, {"radius_meters": 100_000}):
+    for kw in (
+        {"latitude": 90},
+        {"latitude": -90},
+        {"longitude": 180},
+        {"longitude": -180},
+        {"radius_meters": 100},
+        {"radius_meters": 100_000},
+    ):
         assert validate_create(params(service_area=area(**kw)), NOW)
 
 

@@ -18,7 +18,6 @@ from charge_tui.domain.ids import IdFactory
 from charge_tui.engine.network import generate_network
 from charge_tui.service import ReservationService
 from charge_tui.store.db import Database
-
 from tests.factories import CENTER, NOW
 from tests.invariants import violations
 
@@ -79,8 +78,9 @@ class ReservationLifecycle(RuleBasedStateMachine):
         pm=st.sampled_from(["pm_card_visa"] * 6 + ["pm_card_declined", None]),
         confirm_now=st.booleans(),
     )
-    def create(self, lead, duration, slack_before, slack_after, types, common, radius, pm,
-               confirm_now):
+    def create(
+        self, lead, duration, slack_before, slack_after, types, common, radius, pm, confirm_now
+    ):
         now = self.clock.now()
         if common not in types:  # mostly ask for what the (North American) network has
             types = [*types[:2], common]
@@ -93,8 +93,11 @@ class ReservationLifecycle(RuleBasedStateMachine):
             "preferred_end_time": start + duration,
             "earliest_start_time": start - slack_before,
             "latest_end_time": start + duration + slack_after,
-            "service_area": {"latitude": CENTER[0], "longitude": CENTER[1],
-                             "radius_meters": radius},
+            "service_area": {
+                "latitude": CENTER[0],
+                "longitude": CENTER[1],
+                "radius_meters": radius,
+            },
             "payment_method": pm,
         }
         r = self.svc.create(p)

@@ -1,0 +1,116 @@
+"""Versioned schema for SQLite and PostgreSQL, upgraded in place.
+
+``schema_meta.schema_version`` records the version a store is at. Opening a store runs every
+migration above it, in order, in one write transaction; a store newer than this code is refused.
+A brand-new store runs them all from version 0. Each migration is written to be safe on both back
+ends; the dialect-specific parts say so.
+
+- 1: the tables of ``tables.py`` as first released, and the append-only triggers on events.
+- 2: PostgreSQL: ``btree_gist`` and an exclusion constraint so that no EVSE ever holds two
+  overlapping confirmed/completed slots (SQLite serialises writers with ``BEGIN IMMEDIATE``
+  instead, and the service checks under that lock).
+- 3: every index declared in ``tables.py`` exists (console sort orders and search).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, text
+from sqlmodel import SQLModel
+
+from charge_tui.domain.errors import StoreUnavailable
+from charge_tui.store import tables
+
+Migration = Callable[[Connection, str], None]
+
+
+def _v1_tables(conn: Connection, dialect: str) -> None:
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+    if dialect == "sqlite":
+        for op in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS reservation_events_no_{op.lower()} "
+                f"BEFORE {op} ON reservation_events "
+                "BEGIN SELECT RAISE(ABORT, 'reservation events are append-only'); END"
+            )
+    elif dialect == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION reservation_events_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'reservation events are append-only'; END $$"
+        )
+        conn.exec_driver_sql(
+            "DROP TRIGGER IF EXISTS reservation_events_append_only ON reservation_events"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER reservation_events_append_only BEFORE UPDATE OR DELETE "
+            "ON reservation_events FOR EACH ROW EXECUTE FUNCTION reservation_events_append_only()"
+        )
+
+
+NO_DOUBLE_BOOKING = "reservations_no_double_booking"
+
+
+def _v2_exclusion(conn: Connection, dialect: str) -> None:
+    if dialect != "postgresql":
+        return
+    conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
+    exists = conn.execute(
+        text(
+            "SELECT 1 FROM pg_constraint WHERE conname = :n AND conrelid = 'reservations'::regclass"
+        ),
+        {"n": NO_DOUBLE_BOOKING},
+    ).first()
+    if not exists:
+        conn.exec_driver_sql(
+            f"ALTER TABLE reservations ADD CONSTRAINT {NO_DOUBLE_BOOKING} EXCLUDE USING gist "
+            "(evse WITH =, int8range(scheduled_start_time, scheduled_end_time) WITH &&) "
+            "WHERE (status IN ('confirmed', 'completed'))"
+        )
+
+
+def _v3_indexes(conn: Connection, dialect: str) -> None:
+    for table in SQLModel.metadata.sorted_tables:
+        existing = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in existing:
+                index.create(conn)
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "tables and append-only events", _v1_tables),
+    (2, "no double booking enforced by PostgreSQL", _v2_exclusion),
+    (3, "all declared indexes", _v3_indexes),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table(tables.meta.name):
+        return 0
+    row = conn.execute(text("SELECT value FROM schema_meta WHERE key = 'schema_version'")).first()
+    return int(row[0]) if row else 0
+
+
+def upgrade(conn: Connection, dialect: str, target: int = LATEST) -> int:
+    """Bring the store to ``target``; returns the version it was at."""
+    start = current_version(conn)
+    if start > LATEST:
+        raise StoreUnavailable(
+            f"the database was written by a newer charge-tui (schema {start}, this one knows "
+            f"{LATEST}); upgrade charge-tui"
+        )
+    for version, _desc, step in MIGRATIONS:
+        if start < version <= target:
+            step(conn, dialect)
+    if target > start:
+        if start == 0:
+            conn.execute(tables.meta.insert().values(key="schema_version", value=str(target)))
+        else:
+            conn.execute(
+                tables.meta.update()
+                .where(tables.meta.c.key == "schema_version")
+                .values(value=str(target))
+            )
+    return start

@@ -1,0 +1,99 @@
+"""Schema versions, in-place upgrades, and what the database itself enforces."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DatabaseError, IntegrityError
+
+from charge_tui.domain.errors import StoreUnavailable
+from charge_tui.service import ReservationService
+from charge_tui.store import migrations
+from charge_tui.store.db import Database
+from tests.factories import params
+
+
+def test_new_store_is_at_latest_version(db):
+    with db.read() as conn:
+        assert migrations.current_version(conn) == migrations.LATEST
+        names = {ix["name"] for ix in inspect(conn).get_indexes("reservations")}
+    assert {
+        "ix_reservations_created_id",
+        "ix_reservations_status_created_id",
+        "ix_reservations_evse_start",
+        "ix_reservations_status_next_check",
+    } <= names
+
+
+def test_upgrade_in_place_keeps_data(db_url, clock):
+    # A store as version 1 wrote it: tables only, without the later indexes and constraints.
+    old = Database(db_url, create=False)
+    with old.write() as conn:
+        migrations.upgrade(conn, old.dialect, target=1)
+        conn.exec_driver_sql("DROP INDEX ix_reservations_status_next_check")
+    svc = ReservationService(old, clock=clock)
+    r = svc.create(params())
+    with old.read() as conn:
+        assert migrations.current_version(conn) == 1
+    old.dispose()
+
+    upgraded = Database(db_url)  # opening upgrades
+    with upgraded.read() as conn:
+        assert migrations.current_version(conn) == migrations.LATEST
+        names = {ix["name"] for ix in inspect(conn).get_indexes("reservations")}
+    assert "ix_reservations_status_next_check" in names
+    assert ReservationService(upgraded, clock=clock).retrieve(r.id) == r
+    Database(db_url).dispose()  # opening again is a no-op
+    upgraded.dispose()
+
+
+def test_newer_store_is_refused(db_url):
+    db = Database(db_url)
+    with db.write() as conn:
+        conn.execute(text("UPDATE schema_meta SET value = '999' WHERE key = 'schema_version'"))
+    db.dispose()
+    with pytest.raises(StoreUnavailable, match="newer charge-tui"):
+        Database(db_url)
+
+
+def test_postgresql_refuses_double_booking_itself(db, service, network):
+    if db.dialect != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite serialises writers")
+    a = service.confirm(service.create(params()).id)
+    b = service.create(params())
+    with pytest.raises(IntegrityError), db.write() as conn:  # bypass the service on purpose
+        conn.execute(
+            text(
+                "UPDATE reservations SET status='confirmed', evse=:e, charging_station=:s, "
+                "scheduled_start_time=:st, scheduled_end_time=:en WHERE id=:id"
+            ),
+            {
+                "e": a.evse,
+                "s": a.charging_station,
+                "st": a.scheduled_start_time + 60,
+                "en": a.scheduled_end_time + 60,
+                "id": b.id,
+            },
+        )
+    # Touching slots (end == start) are fine: ranges are half-open.
+    with db.write() as conn:
+        conn.execute(
+            text(
+                "UPDATE reservations SET status='confirmed', evse=:e, charging_station=:s, "
+                "scheduled_start_time=:st, scheduled_end_time=:en WHERE id=:id"
+            ),
+            {
+                "e": a.evse,
+                "s": a.charging_station,
+                "st": a.scheduled_end_time,
+                "en": a.scheduled_end_time + 1800,
+                "id": b.id,
+            },
+        )
+
+
+def test_events_cannot_be_rewritten(db, service):
+    service.create(params())
+    for stmt in ("UPDATE reservation_events SET actor = 'x'", "DELETE FROM reservation_events"):
+        with pytest.raises(DatabaseError, match="append-only"), db.write() as conn:
+            conn.execute(text(stmt))
