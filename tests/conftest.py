@@ -42,7 +42,15 @@ def sqlite_url(tmp_path):
 
 
 @pytest.fixture
-def db(db_url):
+def db(sqlite_url):
+    """A SQLite store. Directories whose tests run on both back ends override this with
+    ``both_backends_db`` (see tests/service/conftest.py)."""
+    database = Database(sqlite_url)
+    yield database
+    database.dispose()
+
+
+def both_backends_db(db_url):
     database = Database(db_url)
     yield database
     database.dispose()
