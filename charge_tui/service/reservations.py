@@ -11,18 +11,25 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from charge_tui.domain import machine
 from charge_tui.domain.clock import Clock, clock_from_env
 from charge_tui.domain.enums import Action, Status
-from charge_tui.domain.errors import PARAMETER_INVALID, ChargeError, StoreUnavailable
+from charge_tui.domain.errors import (
+    CONCURRENT_UPDATE,
+    PARAMETER_INVALID,
+    SLOT_UNAVAILABLE,
+    ChargeError,
+    StoreUnavailable,
+)
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.payments import Authorizer, TestModeAuthorizer
 from charge_tui.service.uow import ServiceConfig, UnitOfWork
 from charge_tui.store import queries
 from charge_tui.store.db import Database, describe_db_error
+from charge_tui.store.migrations import NO_DOUBLE_BOOKING
 from charge_tui.store.queries import Page
 
 T = TypeVar("T")
@@ -61,6 +68,23 @@ class ReservationService:
                 )
                 yield uow
                 uow.flush()
+        except IntegrityError as exc:
+            if NO_DOUBLE_BOOKING in str(exc.orig):
+                # PostgreSQL's exclusion constraint: another transaction booked an overlapping slot
+                # on the same EVSE between our look-up and our commit.
+                raise ChargeError(
+                    SLOT_UNAVAILABLE,
+                    "Another booking took an overlapping slot on the same EVSE meanwhile; nothing "
+                    "was written. Try again.",
+                    "evse",
+                ) from None
+            if "idempotency_keys" in str(exc.orig):
+                raise ChargeError(
+                    CONCURRENT_UPDATE,
+                    "A request with the same idempotency key is being processed; retry it.",
+                    "idempotency_key",
+                ) from None
+            raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
         except (OperationalError, DBAPIError, sqlite3.Error) as exc:
             raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
 

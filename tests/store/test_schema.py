@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from charge_tui.domain.errors import StoreUnavailable
+from charge_tui.domain.errors import ChargeError, StoreUnavailable
 from charge_tui.service import ReservationService
 from charge_tui.store import migrations
 from charge_tui.store.db import Database
@@ -97,3 +100,46 @@ def test_events_cannot_be_rewritten(db, service):
     for stmt in ("UPDATE reservation_events SET actor = 'x'", "DELETE FROM reservation_events"):
         with pytest.raises(DatabaseError, match="append-only"), db.write() as conn:
             conn.execute(text(stmt))
+
+
+def test_postgresql_race_for_a_slot_is_a_clean_refusal(db, network, clock):
+    """Two transactions book overlapping slots on one EVSE at once (each unaware of the other):
+    the database refuses the second at commit and the service reports ``slot_unavailable``."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite serialises writers, so this race cannot happen there")
+    first = ReservationService(db, clock=clock)
+    second = ReservationService(Database(db.url), clock=clock)
+    a = first.create(params())
+    b = first.create(params())
+    evse = first.confirm(first.create(params()).id).evse  # find a usable EVSE ...
+    first.cancel(first.list(status="confirmed").data[0].id)  # ... and free it again
+    a_flushed, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def book_a():
+        with first.transaction() as uow:
+            uow.confirm(a.id, evse_id=evse)
+            uow.flush()
+            a_flushed.set()
+            release.wait(10)
+
+    def book_b():
+        a_flushed.wait(10)
+        try:
+            second.confirm(b.id, evse_id=evse)  # its look-up cannot see a's uncommitted slot
+            outcome["b"] = "confirmed"
+        except ChargeError as exc:
+            outcome["b"] = exc.code
+
+    ta, tb = threading.Thread(target=book_a), threading.Thread(target=book_b)
+    ta.start()
+    tb.start()
+    a_flushed.wait(10)
+    time.sleep(0.5)  # let b reach the constraint check and wait on a's transaction
+    release.set()
+    ta.join(10)
+    tb.join(10)
+    assert outcome["b"] == "slot_unavailable"
+    assert first.retrieve(a.id).status.value == "confirmed"
+    assert first.retrieve(b.id).status.value == "pending"
+    second.db.dispose()
