@@ -1,6 +1,6 @@
 """Times as people type them: ``2026-11-25 18:00`` (anything python-dateutil parses, local time
 zone unless the text names one), offsets from now (``+90m``, ``+2h``, ``+1d``, ``+1h30m``,
-``-15m``), or raw UNIX seconds (``1764093600``)."""
+``-15m``, ``+90 minutes``, ``+1 hour 30 min``), or raw UNIX seconds (``1764093600``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from datetime import datetime, tzinfo
 from dateutil import parser as dateparser
 from dateutil import tz
 
-_OFFSET_RE = re.compile(r"^([+-])\s*((?:\d+\s*[smhdw]\s*)+)$", re.IGNORECASE)
-_PART_RE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_UNIT_WORDS = (
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)"
+)
+_OFFSET_RE = re.compile(
+    rf"^([+-])\s*((?:\d+\s*{_UNIT_WORDS}\s*,?\s*(?:and\s+)?)+)$", re.IGNORECASE
+)
+_PART_RE = re.compile(rf"(\d+)\s*({_UNIT_WORDS})(?![a-z])", re.IGNORECASE)
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -34,7 +39,7 @@ def parse_time(text: str, now: int, zone: tzinfo | None = None) -> int:
     m = _OFFSET_RE.match(raw)
     if m:
         sign = -1 if m.group(1) == "-" else 1
-        total = sum(int(n) * _UNIT[u.lower()] for n, u in _PART_RE.findall(m.group(2)))
+        total = sum(int(n) * _UNIT[u[0].lower()] for n, u in _PART_RE.findall(m.group(2)))
         return now + sign * total
     if re.fullmatch(r"\d{9,11}", raw):
         return int(raw)

@@ -49,6 +49,10 @@ def test_parse_time_offsets_and_dates():
     assert parse_time("+1d", NOW) == NOW + 86400
     assert parse_time("+1h30m", NOW) == NOW + 5400
     assert parse_time("-15m", NOW) == NOW - 900
+    assert parse_time("+90 minutes", NOW) == NOW + 5400
+    assert parse_time("+1 hour 30 mins", NOW) == NOW + 5400
+    assert parse_time("+2 days", NOW) == NOW + 2 * 86400
+    assert parse_time("+1w", NOW) == NOW + 7 * 86400
     assert parse_time("now", NOW) == NOW
     assert parse_time("2026-11-25 18:00", NOW, utc) == 1795629600
     assert parse_time("2026-11-25T18:00:00Z", NOW, tz.gettz("Europe/Paris")) == 1795629600
@@ -56,7 +60,7 @@ def test_parse_time_offsets_and_dates():
     assert parse_time("1795629600", NOW) == 1795629600
     paris = tz.gettz("Europe/Paris")
     assert parse_time("2026-11-25 18:00", NOW, paris) == 1795629600 - 3600
-    for bad in ("", "tomorrowish", "+5x", "2026-13-45"):
+    for bad in ("", "tomorrowish", "+5x", "+5 mice", "+", "2026-13-45"):
         with pytest.raises(TimeParseError):
             parse_time(bad, NOW, utc)
 
