@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES + _optional_modules():
         module.register(subparsers)
+        # A module may name what runs without a command (the console does).
+        if getattr(module, "DEFAULT_HANDLER", None) is not None:
+            parser.default_handler = module.DEFAULT_HANDLER
     return parser
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
-
 
 class StationRow(SQLModel, table=True):
     __tablename__ = "stations"
@@ -51,6 +49,14 @@ class ReservationRow(SQLModel, table=True):
         # Live refresh: what changed since.
         Index("ix_reservations_updated", "updated"),
         Index("ix_reservations_driver", "driver"),
+        # Console list (store/listing.py): the other sort orders, overall and per status, keyset
+        # on (sort value, id); exact and prefix search on vehicle and station.
+        Index("ix_reservations_preferred_id", "preferred_start_time", "id"),
+        Index("ix_reservations_status_preferred_id", "status", "preferred_start_time", "id"),
+        Index("ix_reservations_updated_id", "updated", "id"),
+        Index("ix_reservations_status_updated_id", "status", "updated", "id"),
+        Index("ix_reservations_vehicle", "vehicle"),
+        Index("ix_reservations_station", "charging_station"),
     )
 
     id: str = Field(primary_key=True, max_length=32)

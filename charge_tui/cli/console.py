@@ -1,0 +1,135 @@
+"""``charge-tui`` (the console, also ``charge-tui console``) and ``charge-tui demo``.
+
+The console opens on the store (``--db`` / ``CHARGE_TUI_DB`` / the default SQLite file). The demo
+opens it on a fresh store (a new temporary SQLite file, removed on exit, unless ``--db`` names one)
+with a station network and the simulator running inside the console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from charge_tui.domain.clock import ENV_NOW, parse_instant
+from charge_tui.service import ReservationService
+from charge_tui.store.db import Database, resolve_url
+
+DEMO_WARMUP_HOURS = 3.0
+#: The demo starts at this local (solar) hour of the simulated city, after the warm-up.
+DEMO_LOCAL_HOUR = 7.5
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from charge_tui.tui.demo import DEFAULT_SPEED
+
+    c = subparsers.add_parser("console", help="open the console on the store (the default)")
+    c.set_defaults(handler=run_console)
+    d = subparsers.add_parser(
+        "demo",
+        help="the console with the simulator running inside it, on a fresh demo store",
+        description="Open the console on a fresh store (a temporary SQLite file unless --db is "
+        "given) with a station network and the simulator playing drivers, the confirmation "
+        "engine, payments, cancellations and no-shows. Keys: + / - change the speed, p pauses.",
+    )
+    d.add_argument("--seed", type=int, default=0, help="simulator seed (default 0)")
+    d.add_argument(
+        "--speed",
+        type=float,
+        default=DEFAULT_SPEED,
+        help=f"simulated seconds per real second (default {DEFAULT_SPEED:g})",
+    )
+    d.add_argument("--stations", type=int, default=40, help="stations in the network (default 40)")
+    d.add_argument(
+        "--rate", type=float, default=60.0, help="reservation requests per hour (default 60)"
+    )
+    d.add_argument(
+        "--warmup",
+        type=float,
+        default=DEMO_WARMUP_HOURS,
+        metavar="HOURS",
+        help=f"simulated hours played at full speed first (default {DEMO_WARMUP_HOURS:g})",
+    )
+    d.set_defaults(handler=run_demo)
+
+
+def _store_label(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        home = Path.home()
+        shown = f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+        return f"store: {shown}"
+    return f"store: {url.split('@')[-1]}"
+
+
+def run_console(args: argparse.Namespace) -> int:
+    from charge_tui.tui.app import ChargeApp
+
+    url = resolve_url(args.db)
+    db = Database(url)
+    try:
+        app = ChargeApp(ReservationService(db), store_label=_store_label(url))
+        app.run()
+    finally:
+        db.dispose()
+    return 0
+
+
+def demo_start(center_lon: float, environ: dict[str, str] | None = None) -> int:
+    """``CHARGE_TUI_NOW`` if set; else today at the demo's local hour minus the warm-up."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_NOW, "").strip():
+        return parse_instant(env[ENV_NOW])
+    offset = round(center_lon / 15) * 3600
+    day = int(time.time()) // 86400 * 86400
+    return int(day + DEMO_LOCAL_HOUR * 3600 - offset)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from charge_tui.engine.network import DEFAULT_CENTER
+    from charge_tui.engine.simulator import SimConfig, Simulator
+    from charge_tui.tui.app import ChargeApp
+    from charge_tui.tui.demo import DemoDriver
+
+    if args.speed <= 0:
+        raise ValueError("--speed must be positive")
+    if not 1 <= args.stations <= 10_000:
+        raise ValueError("--stations must be from 1 to 10000")
+    tmp = None
+    if args.db:
+        url = resolve_url(args.db)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="charge-tui-demo-")
+        url = f"sqlite:///{Path(tmp.name) / 'demo.db'}"
+    try:
+        db = Database(url)
+        try:
+            warmup = max(0.0, float(args.warmup))
+            start = demo_start(DEFAULT_CENTER[1])
+            if not os.environ.get(ENV_NOW, "").strip():
+                start -= int(warmup * 3600)
+            config = SimConfig(
+                seed=args.seed,
+                stations=args.stations,
+                rate=args.rate,
+                hours=24 * 60,
+                start=start,
+            )
+            sim = Simulator.for_database(db, config)
+            console_service = ReservationService(db, clock=sim.clock)
+            demo = DemoDriver(sim, speed=args.speed, warmup=int(warmup * 3600))
+            label = "demo store (temporary)" if tmp else _store_label(url)
+            app = ChargeApp(console_service, demo=demo, poll_interval=0.5, store_label=label)
+            app.run()
+        finally:
+            db.dispose()
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return 0
+
+
+#: ``charge-tui`` without a command opens the console.
+DEFAULT_HANDLER = run_console

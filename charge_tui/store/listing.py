@@ -1,0 +1,460 @@
+"""The console's list queries: one window of reservations at a time, never the whole store.
+
+Every query here costs what it returns, not what the store holds:
+
+- **Order**: newest first by ``created`` (or by ``preferred_start_time`` or ``updated``), either
+  direction, always with ``id`` as the tie-breaker. Each order, overall and per status, has an index
+  on ``([status,] sort value, id)`` (see ``tables.py``), so a page is a keyset range read:
+  ``WHERE (value, id) < (:value, :id) ORDER BY value DESC, id DESC LIMIT :n``. Never ``OFFSET``.
+- **The other end** (``end`` key): the same keyset query with the order reversed, then flipped in
+  Python, so the last page costs what the first one does.
+- **Counts** per status: ``count(*)`` over the ``(status, created, id)`` index range of each
+  status, except the one that was largest last time, which is the total (counted on the smallest
+  index) minus the others.
+- **Search** (:func:`plan_search`), three kinds:
+
+  * an exact reservation id (``rsv_`` + 24 characters) is a primary-key look-up;
+  * text that starts like an id (``rsv_``, ``drv_``, ``veh_``, ``sta_``, ``evse_``) is a prefix
+    range on that column's index. If at most :data:`INDEXED_MATCH_LIMIT` rows match, the page is
+    read through that index and sorted (at most that many rows); if more match, the search is a
+    bounded scan (below), which finds dense matches quickly;
+  * anything else (a name in the metadata, ``key=value``, a fragment of an id) is a substring
+    match over id, driver, vehicle, station, EVSE and metadata. No index serves a substring, so it
+    is a **bounded scan**: it walks the current order's index in chunks of :data:`SCAN_CHUNK` rows,
+    testing the predicate in SQL, and stops after :data:`SCAN_BUDGET` rows even if the page is not
+    full. The page then says where the scan stopped (:attr:`ListPage.resume`) and the console
+    continues from there when the user scrolls on. One fetch never reads more than
+    :data:`SCAN_BUDGET` rows, whatever the store size.
+
+- **Change detection**: :func:`change_token` reads ``max(seq)`` of the append-only event log
+  (its primary key) and ``max(updated)`` (indexed): two index look-ups. Every change to a
+  reservation appends an event, so a different token means something changed.
+
+Pure SQL over SQLAlchemy Core; returns immutable domain objects. No UI here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+
+from charge_tui.domain.enums import Status
+from charge_tui.domain.ids import RESERVATION_ID_RE
+from charge_tui.domain.model import Reservation
+from charge_tui.store import tables as t
+from charge_tui.store.mapping import reservation_from_row
+
+R = t.reservations
+
+#: A bounded scan tests this many rows per SQL statement...
+SCAN_CHUNK = 5_000
+#: ...and at most this many rows per fetch.
+SCAN_BUDGET = 50_000
+#: A prefix search matching at most this many rows is read through the column's index.
+INDEXED_MATCH_LIMIT = 2_000
+
+
+class SortKey(StrEnum):
+    CREATED = "created"
+    PREFERRED = "preferred_start_time"
+    UPDATED = "updated"
+
+    @property
+    def label(self) -> str:
+        return {"created": "created", "preferred_start_time": "start", "updated": "updated"}[
+            self.value
+        ]
+
+
+#: Position in an order: (sort value, id).
+Cursor = tuple[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What the list shows: a status filter, a search text, an order."""
+
+    status: Status | None = None
+    search: str = ""
+    sort: SortKey = SortKey.CREATED
+    descending: bool = True
+
+    def cursor_of(self, r: Reservation) -> Cursor:
+        return (int(getattr(r, self.sort.value)), r.id)
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """Rows in display order, and whether (and from where) the walk can go on."""
+
+    rows: tuple[Reservation, ...]
+    #: More rows may exist further in the direction of the fetch.
+    more: bool
+    #: Where to continue in that direction (after the last row, or where a bounded scan stopped).
+    resume: Cursor | None
+    #: Rows a bounded scan tested (0 when an index answered).
+    scanned: int = 0
+
+
+# ------------------------------------------------------------------------------ search
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """How a search text is answered. ``kind``: ``none``, ``id``, ``prefix`` or ``substring``."""
+
+    kind: str
+    text: str = ""
+    column: str | None = None
+
+    @property
+    def index_name(self) -> str | None:
+        return PREFIX_INDEX.get(self.column or "")
+
+
+#: Id prefixes and the column (and index) a prefix search on them uses.
+PREFIX_COLUMNS = {
+    "rsv_": "id",
+    "drv_": "driver",
+    "veh_": "vehicle",
+    "sta_": "charging_station",
+    "evse_": "evse",
+}
+PREFIX_INDEX = {
+    "driver": "ix_reservations_driver",
+    "vehicle": "ix_reservations_vehicle",
+    "charging_station": "ix_reservations_station",
+    "evse": "ix_reservations_evse_start",
+}
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def plan_search(text: str) -> SearchPlan:
+    text = text.strip()
+    if not text:
+        return SearchPlan("none")
+    if RESERVATION_ID_RE.match(text):
+        return SearchPlan("id", text, "id")
+    for prefix, column in PREFIX_COLUMNS.items():
+        if text.startswith(prefix) and set(text) <= _ID_CHARS:
+            return SearchPlan("prefix", text, column)
+    return SearchPlan("substring", text)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _prefix_upper(text: str) -> str:
+    """The smallest string greater than every string starting with ``text``."""
+    return text[:-1] + chr(ord(text[-1]) + 1)
+
+
+def _pair_text(text: str) -> str:
+    """``key=value`` as it appears in the stored metadata JSON (the value as a prefix)."""
+    key, _, value = text.partition("=")
+    return json.dumps(key.strip()) + ":" + json.dumps(value.strip())[:-1]
+
+
+def search_predicate(plan: SearchPlan) -> ColumnElement[bool]:
+    if plan.kind == "none":
+        return true()
+    if plan.kind == "id":
+        return R.c.id == plan.text
+    if plan.kind == "prefix":
+        col = R.c[plan.column]
+        return and_(col >= plan.text, col < _prefix_upper(plan.text))
+    like = f"%{_escape_like(plan.text)}%"
+    # Metadata is stored as compact JSON ({"k":"v"}), so match the text as JSON would write it;
+    # "key=value" matches that pair (the value as a prefix).
+    meta_text = json.dumps(plan.text)[1:-1]
+    meta_patterns = [f"%{_escape_like(meta_text)}%"]
+    if "=" in plan.text:
+        meta_patterns = [f"%{_escape_like(_pair_text(plan.text))}%"]
+    clauses = [
+        R.c.id.ilike(like, escape="\\"),
+        R.c.driver.ilike(like, escape="\\"),
+        R.c.vehicle.ilike(like, escape="\\"),
+        R.c.charging_station.ilike(like, escape="\\"),
+        R.c.evse.ilike(like, escape="\\"),
+    ]
+    if "=" in plan.text:
+        clauses = []
+    clauses += [R.c.metadata_json.ilike(p, escape="\\") for p in meta_patterns]
+    return or_(*clauses)
+
+
+# ------------------------------------------------------------------------------ paging
+
+
+def _sort_col(q: ListQuery) -> Column:
+    return R.c[q.sort.value]
+
+
+def _base_filter(q: ListQuery) -> list[ColumnElement[bool]]:
+    return [R.c.status == q.status.value] if q.status is not None else []
+
+
+def _keyset(
+    q: ListQuery,
+    cursor: Cursor | None,
+    sql_desc: bool,
+    inclusive: bool,
+    until: Cursor | None = None,
+) -> list[ColumnElement[bool]]:
+    """Rows after ``cursor`` in the walking direction, and not beyond ``until`` (inclusive)."""
+    out: list[ColumnElement[bool]] = []
+    key = tuple_(_sort_col(q), R.c.id)
+    if cursor is not None:
+        bound = tuple_(literal(cursor[0]), literal(cursor[1]))
+        if sql_desc:
+            out.append(key <= bound if inclusive else key < bound)
+        else:
+            out.append(key >= bound if inclusive else key > bound)
+    if until is not None:
+        stop = tuple_(literal(until[0]), literal(until[1]))
+        out.append(key >= stop if sql_desc else key <= stop)
+    return out
+
+
+def _ordered(q: ListQuery, stmt: Select, sql_desc: bool) -> Select:
+    col = _sort_col(q)
+    if sql_desc:
+        return stmt.order_by(col.desc(), R.c.id.desc())
+    return stmt.order_by(col.asc(), R.c.id.asc())
+
+
+def _rows_by_ids(conn: Connection, ids: list[str]) -> dict[str, Reservation]:
+    out: dict[str, Reservation] = {}
+    for i in range(0, len(ids), 500):
+        for m in conn.execute(select(R).where(R.c.id.in_(ids[i : i + 500]))).mappings():
+            out[m["id"]] = reservation_from_row(m)
+    return out
+
+
+def count_matches(conn: Connection, q: ListQuery, cap: int) -> int:
+    """How many rows match the status and search, counting at most ``cap`` (through the search
+    column's index for an id/prefix search)."""
+    plan = plan_search(q.search)
+    inner = select(literal(1)).select_from(R).where(*_base_filter(q), search_predicate(plan))
+    if plan.index_name:
+        inner = inner.with_hint(R, f"INDEXED BY {plan.index_name}", "sqlite")
+    sub = inner.limit(cap).subquery()
+    return int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+
+
+def _walk(
+    conn: Connection,
+    q: ListQuery,
+    cursor: Cursor | None,
+    *,
+    backward: bool,
+    inclusive: bool,
+    limit: int,
+    until: Cursor | None = None,
+) -> ListPage:
+    """Up to ``limit`` rows from ``cursor`` (exclusive unless ``inclusive``) in display order
+    (``backward``: against it), not beyond ``until``. Rows come back in the order walked."""
+    sql_desc = q.descending != backward
+    plan = plan_search(q.search)
+    where = _base_filter(q) + _keyset(q, cursor, sql_desc, inclusive, until)
+    use_scan = plan.kind == "substring"
+    hint: str | None = None
+    if plan.kind == "prefix":
+        if count_matches(conn, q, INDEXED_MATCH_LIMIT + 1) > INDEXED_MATCH_LIMIT:
+            use_scan = True
+        else:
+            hint = plan.index_name
+    if use_scan:
+        return _scan(
+            conn, q, plan, cursor, sql_desc=sql_desc, inclusive=inclusive, limit=limit, until=until
+        )
+    stmt = select(R).where(*where, search_predicate(plan))
+    if hint:
+        stmt = stmt.with_hint(R, f"INDEXED BY {hint}", "sqlite")
+    stmt = _ordered(q, stmt, sql_desc).limit(limit + 1)
+    rows = [reservation_from_row(m) for m in conn.execute(stmt).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    resume = q.cursor_of(rows[-1]) if rows else cursor
+    return ListPage(tuple(rows), more, resume if more else None)
+
+
+def _scan(
+    conn: Connection,
+    q: ListQuery,
+    plan: SearchPlan,
+    cursor: Cursor | None,
+    *,
+    sql_desc: bool,
+    inclusive: bool,
+    limit: int,
+    until: Cursor | None = None,
+) -> ListPage:
+    """The bounded scan: walk the order's index chunk by chunk, keep the rows that match."""
+    pred = search_predicate(plan)
+    col = _sort_col(q)
+    hits: list[tuple[str, Cursor]] = []
+    scanned = 0
+    position = cursor
+    first = True
+    while scanned < SCAN_BUDGET:
+        where = _base_filter(q) + _keyset(q, position, sql_desc, inclusive and first, until)
+        first = False
+        chunk = _ordered(
+            q, select(col.label("v"), R.c.id, pred.label("hit")).where(*where), sql_desc
+        ).limit(SCAN_CHUNK)
+        sub = chunk.subquery()
+        found = conn.execute(select(sub.c.v, sub.c.id).where(sub.c.hit == true())).all()
+        # SQLite keeps the subquery's order; sort again to be sure on every database.
+        found.sort(key=lambda row: (row[0], row[1]), reverse=sql_desc)
+        for v, rid in found:
+            hits.append((rid, (int(v), rid)))
+            if len(hits) > limit:
+                break
+        if len(hits) > limit:
+            scanned += SCAN_CHUNK
+            break
+        # Where did this chunk end? The last row of the chunk (an index-only read).
+        end_stmt = _ordered(q, select(col, R.c.id).where(*where), sql_desc)
+        end = conn.execute(end_stmt.offset(SCAN_CHUNK - 1).limit(1)).first()
+        if end is None:  # reached the end of the order
+            n_left = conn.execute(select(func.count()).select_from(chunk.subquery())).scalar_one()
+            scanned += int(n_left)
+            position = None
+            break
+        scanned += SCAN_CHUNK
+        position = (int(end[0]), end[1])
+    if len(hits) > limit:
+        kept = hits[:limit]
+        rows = _in_order(conn, kept)
+        return ListPage(tuple(rows), True, kept[-1][1], scanned)
+    rows = _in_order(conn, hits)
+    if position is None:
+        return ListPage(tuple(rows), False, None, scanned)
+    # Budget spent before the page filled: continue from where the scan stopped.
+    return ListPage(tuple(rows), True, position, scanned)
+
+
+def _in_order(conn: Connection, hits: list[tuple[str, Cursor]]) -> list[Reservation]:
+    by_id = _rows_by_ids(conn, [h[0] for h in hits])
+    return [by_id[h[0]] for h in hits if h[0] in by_id]
+
+
+def forward(
+    conn: Connection,
+    q: ListQuery,
+    after: Cursor | None = None,
+    *,
+    limit: int,
+    inclusive: bool = False,
+    until: Cursor | None = None,
+) -> ListPage:
+    """Rows following ``after`` in display order (from the first row when ``None``), up to
+    ``until`` included when given."""
+    return _walk(conn, q, after, backward=False, inclusive=inclusive, limit=limit, until=until)
+
+
+def backward(
+    conn: Connection, q: ListQuery, before: Cursor | None = None, *, limit: int
+) -> ListPage:
+    """Rows preceding ``before`` in display order (the last rows when ``None``), returned in
+    display order; ``more``/``resume`` say whether and from where to go on backwards."""
+    page = _walk(conn, q, before, backward=True, inclusive=False, limit=limit)
+    return ListPage(tuple(reversed(page.rows)), page.more, page.resume, page.scanned)
+
+
+def row_matches(q: ListQuery, r: Reservation) -> bool:
+    """The status filter and the search of ``q`` on one reservation, in Python: the same test as
+    :func:`search_predicate` (IDs and the stored metadata JSON are ASCII, so lower-casing agrees
+    with SQL's)."""
+    if q.status is not None and r.status is not q.status:
+        return False
+    plan = plan_search(q.search)
+    if plan.kind == "none":
+        return True
+    if plan.kind == "id":
+        return r.id == plan.text
+    if plan.kind == "prefix":
+        value = _column_value(r, plan.column or "")
+        return value is not None and value.startswith(plan.text)
+    meta = json.dumps(dict(r.metadata), sort_keys=True, separators=(",", ":")).lower()
+    if "=" in plan.text:
+        return _pair_text(plan.text).lower() in meta
+    needle = plan.text.lower()
+    fields = (r.id, r.driver, r.vehicle, r.charging_station, r.evse)
+    return any(f is not None and needle in f.lower() for f in fields) or (
+        json.dumps(plan.text)[1:-1].lower() in meta
+    )
+
+
+def _column_value(r: Reservation, column: str) -> str | None:
+    return {
+        "id": r.id,
+        "driver": r.driver,
+        "vehicle": r.vehicle,
+        "charging_station": r.charging_station,
+        "evse": r.evse,
+    }.get(column)
+
+
+def matching(conn: Connection, q: ListQuery, ids: list[str]) -> dict[str, Reservation]:
+    """Those of ``ids`` that exist and pass the status filter and the search. Read by primary
+    key only (a filter in the same statement could lure the planner onto a status index), then
+    tested with :func:`row_matches`."""
+    return {rid: r for rid, r in _rows_by_ids(conn, list(ids)).items() if row_matches(q, r)}
+
+
+# ------------------------------------------------------------------------------ counts
+
+
+def counts_by_status(conn: Connection, largest: Status | None = None) -> dict[Status, int]:
+    """Reservations per status from index ranges. ``largest`` (the status that was largest last
+    time) is derived as total minus the others, which saves counting the biggest range."""
+    out: dict[Status, int] = {}
+    for s in Status:
+        if s is largest:
+            continue
+        out[s] = int(conn.execute(select(func.count()).where(R.c.status == s.value)).scalar_one())
+    if largest is not None:
+        total = int(conn.execute(select(func.count()).select_from(R)).scalar_one())
+        out[largest] = max(0, total - sum(out.values()))
+    return {s: out[s] for s in Status}
+
+
+def change_token(conn: Connection) -> tuple[int, int]:
+    """Changes whenever any reservation is created or changed (two index look-ups)."""
+    seq = conn.execute(select(func.max(t.events.c.seq))).scalar()
+    updated = conn.execute(select(func.max(R.c.updated))).scalar()
+    return (int(seq or 0), int(updated or 0))
+
+
+__all__ = [
+    "Cursor",
+    "ListPage",
+    "ListQuery",
+    "SortKey",
+    "backward",
+    "change_token",
+    "count_matches",
+    "counts_by_status",
+    "forward",
+    "matching",
+    "plan_search",
+    "row_matches",
+]

@@ -1,0 +1,1 @@
+"""The Textual console (SPEC §7). Only this package imports Textual."""

@@ -1,0 +1,167 @@
+"""The console application: screens, the store watcher, the demo driver, the error boundary.
+
+Kept small on purpose: each screen lives in ``screens/``, the list widget in ``widgets/``, the
+store access in ``data.py``. The app owns three things every screen shares:
+
+- a timer that asks the store, in a thread worker, whether anything changed (``change_token``:
+  two index look-ups), and tells the active screen with a coalesced ``StoreChanged``;
+- the demo driver (``charge-tui demo``), which runs the simulator in a thread worker;
+- one ``Worker.StateChanged`` handler that turns any failed worker into an error modal.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import tzinfo
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from charge_tui.domain.errors import ChargeError, StoreUnavailable
+from charge_tui.domain.timeparse import local_zone
+from charge_tui.service import ReservationService
+from charge_tui.tui.commands import ScreenCommands
+from charge_tui.tui.data import ConsoleData
+from charge_tui.tui.demo import DemoDriver
+from charge_tui.tui.messages import DemoTick, StoreChanged, TokenRead
+from charge_tui.tui.screens.error import ErrorScreen
+from charge_tui.tui.screens.help import HelpScreen
+from charge_tui.tui.screens.list import ListScreen
+
+
+class ChargeApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "charge-tui"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("plus", "speed(2.0)", "Faster", id="demo.faster"),
+        Binding("minus", "speed(0.5)", "Slower", id="demo.slower"),
+        Binding("p", "pause", "Pause", id="demo.pause"),
+    ]
+
+    def __init__(
+        self,
+        service: ReservationService,
+        *,
+        demo: DemoDriver | None = None,
+        poll_interval: float = 1.0,
+        zone: tzinfo | None = None,
+        store_label: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.data = ConsoleData(service)
+        self.demo = demo
+        self.poll_interval = poll_interval
+        self.zone = zone or local_zone()
+        self.store_label = store_label
+        self._token: tuple[int, int] | None = None
+        self._polling = False
+        self._poll_backoff = 0.0
+        self._poll_resume_at = 0.0
+
+    # ------------------------------------------------------------------ life
+    def on_mount(self) -> None:
+        if self.demo is not None:
+            self.sub_title = self.demo.describe()
+        elif self.store_label:
+            self.sub_title = self.store_label
+        self.push_screen(ListScreen())
+        self.set_interval(self.poll_interval, self.poll, name="store-poll")
+        if self.demo is not None:
+            self._run_demo()
+
+    # ------------------------------------------------------------------ store watcher
+    def poll(self) -> None:
+        """Timer: ask (off the UI thread) whether the store changed. One check at a time."""
+        if self._polling or isinstance(self.screen, ErrorScreen):
+            return
+        if time.monotonic() < self._poll_resume_at:
+            return
+        self._polling = True
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll(self) -> None:
+        self.post_message(TokenRead(self.data.token()))
+
+    @on(TokenRead)
+    def _token_read(self, message: TokenRead) -> None:
+        self._polling = False
+        self._poll_backoff = 0.0
+        token = message.token
+        if token != self._token:
+            first = self._token is None
+            self._token = token
+            if not first:
+                # Every screen in the stack (a modal on top must not hide the change from the
+                # screen under it); each re-reads only what it shows.
+                for screen in self.screen_stack:
+                    screen.post_message(StoreChanged(token))
+
+    # ------------------------------------------------------------------ demo
+    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
+    def _run_demo(self) -> None:
+        demo = self.demo
+        assert demo is not None
+        worker = get_current_worker()
+        demo.run(lambda: worker.is_cancelled, lambda: self.post_message(demo.tick_message()))
+
+    def on_unmount(self) -> None:
+        if self.demo is not None:
+            self.demo.stop()
+
+    @on(DemoTick)
+    def _demo_tick(self, message: DemoTick) -> None:
+        if self.demo is not None:
+            self.sub_title = self.demo.describe()
+
+    def action_speed(self, factor: float) -> None:
+        if self.demo is not None:
+            self.demo.set_speed(self.demo.speed * factor)
+            self.sub_title = self.demo.describe()
+
+    def action_pause(self) -> None:
+        if self.demo is not None:
+            self.demo.toggle_pause()
+            self.sub_title = self.demo.describe()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("speed", "pause"):
+            return self.demo is not None
+        return True
+
+    # ------------------------------------------------------------------ help, errors
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            if event.worker.group == "poll":
+                # The store is failing: ask again less and less often (up to every 30 s).
+                self._polling = False
+                self._poll_backoff = min(30.0, max(2.0, self._poll_backoff * 2))
+                self._poll_resume_at = time.monotonic() + self._poll_backoff
+            self.show_error(event.worker.error)
+
+    def show_error(self, error: BaseException) -> None:
+        """The error modal (one at a time: a repeat of the same error is counted, not stacked)."""
+        title, message = describe_error(error)
+        if isinstance(self.screen, ErrorScreen):
+            self.screen.add(title, message)
+            return
+        self.push_screen(ErrorScreen(title, message))
+
+
+def describe_error(error: BaseException) -> tuple[str, str]:
+    if isinstance(error, StoreUnavailable):
+        return "The store is unavailable", str(error)
+    if isinstance(error, ChargeError):
+        return f"Refused: {error.code}", error.message
+    return f"Unexpected error: {type(error).__name__}", str(error) or repr(error)

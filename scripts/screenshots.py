@@ -1,0 +1,161 @@
+"""Regenerate ``screenshots/*.svg`` from the real console.
+
+Each screen is run headless (``App.run_test``) on the sample store (``charge_tui.tui.sample``:
+a seeded station network and reservations moved through their transitions on a frozen clock), with
+local time UTC, so the pictures are the same on every machine and never drift from the code. The
+demo picture runs the real simulator inside the console for three simulated hours, then pauses it.
+
+    python scripts/screenshots.py [--out screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+SIZE = (120, 36)
+
+
+def _utc() -> None:
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+
+
+async def _settle(pilot, rounds: int = 4) -> None:
+    """Let messages flow and the store workers finish (the demo's worker runs until exit)."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(rounds):
+        await pilot.pause()
+        busy = [w for w in pilot.app.workers if w.group != "demo" and w.is_running]
+        if busy:
+            try:
+                await pilot.app.workers.wait_for_complete(busy)
+            except WorkerCancelled:  # replaced by a newer one of its group: wait again
+                continue
+    await pilot.pause()
+
+
+def _no_blinking(app) -> None:
+    from textual.widgets import Input, TextArea
+
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in app.screen.query(TextArea):
+        widget.cursor_blink = False
+
+
+async def _shoot(app, path: Path, steps: Callable[[object], Awaitable[None]]) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(pilot)
+        await steps(pilot)
+        await _settle(pilot)
+        _no_blinking(app)
+        app.save_screenshot(filename=path.name, path=str(path.parent))
+        await pilot.press("q")
+    print(f"wrote {path}")
+
+
+async def main(out: Path) -> None:
+    _utc()
+    from charge_tui.domain.clock import FrozenClock
+    from charge_tui.domain.enums import Status
+    from charge_tui.engine.simulator import SimConfig, Simulator
+    from charge_tui.service import ReservationService
+    from charge_tui.store.db import Database
+    from charge_tui.tui.app import ChargeApp
+    from charge_tui.tui.demo import DemoDriver
+    from charge_tui.tui.sample import SAMPLE_NOW, build_sample_store
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'sample.db'}")
+        build_sample_store(db)
+        label = "store: ~/.local/share/charge-tui/charge.db"
+
+        def app() -> ChargeApp:
+            svc = ReservationService(db, clock=FrozenClock(SAMPLE_NOW))
+            return ChargeApp(svc, poll_interval=3600, store_label=label)
+
+        svc = ReservationService(db, clock=FrozenClock(SAMPLE_NOW))
+        everything = svc.list(limit=100).data
+        completed = next(r for r in everything if r.status is Status.COMPLETED)
+        confirmed = next(r for r in everything if r.status is Status.CONFIRMED)
+
+        async def list_steps(pilot):
+            await pilot.press("down", "down")
+
+        async def filtered_steps(pilot):
+            await pilot.press("2", "slash", *"drv_", "enter")
+
+        async def create_steps(pilot):
+            from textual.widgets import Input, SelectionList, TextArea
+
+            await pilot.press("n")
+            await _settle(pilot)
+            screen = pilot.app.screen
+            for name, value in {
+                "driver": "alice",
+                "vehicle": "veh_leaf",
+                "preferred_start": "2026-11-19 18:00",
+                "preferred_end": "+90 minutes",
+                "latitude": "37.7749",
+                "longitude": "west",
+            }.items():
+                screen.query_one(f"#{name}", Input).value = value
+            screen.query_one("#connector_types", SelectionList).select("ccs1")
+            screen.query_one("#metadata", TextArea).text = "fleet=acme\nno equals sign"
+            await _settle(pilot)
+            await pilot.press("ctrl+s")
+
+        async def inspect_steps(pilot):
+            pilot.app.screen._inspect(completed.id)
+
+        async def inspect_actions_steps(pilot):
+            pilot.app.screen._inspect(confirmed.id)
+            await _settle(pilot)
+            await pilot.press("j")
+
+        async def help_steps(pilot):
+            await pilot.press("question_mark")
+
+        await _shoot(app(), out / "list.svg", list_steps)
+        await _shoot(app(), out / "list-filtered.svg", filtered_steps)
+        await _shoot(app(), out / "create-errors.svg", create_steps)
+        await _shoot(app(), out / "inspect.svg", inspect_steps)
+        await _shoot(app(), out / "inspect-json.svg", inspect_actions_steps)
+        await _shoot(app(), out / "help.svg", help_steps)
+        db.dispose()
+
+        # The demo: the simulator inside the console, three simulated hours in, then paused.
+        demo_db = Database(f"sqlite:///{Path(tmp) / 'demo.db'}")
+        warmup = 3 * 3600
+        sim = Simulator.for_database(
+            demo_db, SimConfig(seed=1, start=SAMPLE_NOW - warmup, hours=24 * 7)
+        )
+        demo = DemoDriver(sim, speed=120, warmup=warmup, paused=True)
+        demo_app = ChargeApp(
+            ReservationService(demo_db, clock=sim.clock),
+            demo=demo,
+            poll_interval=0.1,
+        )
+
+        async def demo_steps(pilot):
+            while demo.warming:
+                await pilot.pause(0.1)
+            await pilot.pause(0.5)  # one more store poll after the warm-up
+            await _settle(pilot)
+
+        await _shoot(demo_app, out / "demo.svg", demo_steps)
+        demo_db.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent.parent / "screenshots")
+    asyncio.run(main(parser.parse_args().out))

@@ -1,0 +1,46 @@
+"""Reading the console's state in tests: what the table shows, which row is highlighted."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from charge_tui.tui.widgets.reservation_list import ReservationList, ReservationTable
+
+
+def table(app) -> ReservationTable:
+    return app.screen.query_one(ReservationTable)
+
+
+def rows(app) -> list[str]:
+    """Row keys (reservation ids) in display order."""
+    t = table(app)
+    return [str(t.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(t.row_count)]
+
+
+def cell(app, reservation_id: str, column: str) -> str:
+    value = table(app).get_cell(reservation_id, column)
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def highlighted(app) -> str | None:
+    return app.screen.query_one(ReservationList).highlighted_id
+
+
+def window(app):
+    return app.screen.query_one(ReservationList).window
+
+
+def plain(widget) -> str:
+    """The text a Static shows, whatever it holds (a string, a Text, a rich Table)."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    content = widget.content
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Text):
+        return content.plain
+    console = Console(file=StringIO(), width=200, color_system=None)
+    console.print(content)
+    return console.file.getvalue()

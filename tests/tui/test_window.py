@@ -1,0 +1,198 @@
+"""The list never holds the whole store: the window moves page by page, in the store's order."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy import select
+
+from charge_tui.domain.clock import FrozenClock
+from charge_tui.domain.enums import Status
+from charge_tui.domain.ids import IdFactory
+from charge_tui.service import ReservationService
+from charge_tui.store import listing
+from charge_tui.store.db import Database
+from charge_tui.store.listing import ListQuery, SortKey
+from charge_tui.store.tables import reservations as R
+from charge_tui.tui import window as win
+from charge_tui.tui.sample import SAMPLE_NOW
+from charge_tui.tui.widgets.reservation_list import ReservationList
+from tests.tui.conftest import SIZE, make_app, settle
+from tests.tui.helpers import highlighted, rows, table, window
+
+N = 260
+
+
+def params(i: int, now: int) -> dict:
+    return {
+        "connector_types": ["ccs1", "nacs"] if i % 2 else ["j1772"],
+        "driver": f"drv_{i % 17:03d}",
+        "vehicle": f"veh_{i % 11:03d}",
+        "preferred_start_time": now + 3600 + (i * 7919) % 86400,
+        "preferred_end_time": now + 3600 + (i * 7919) % 86400 + 1800,
+        "service_area": {"latitude": 37.77, "longitude": -122.42, "radius_meters": 5000},
+        "metadata": {"batch": f"b{i % 5}"} if i % 3 == 0 else {},
+    }
+
+
+@pytest.fixture
+def big(db_path):
+    """N reservations, ten per second (so ``created`` ties are broken by id), a few cancelled."""
+    db = Database(f"sqlite:///{db_path}")
+    clock = FrozenClock(SAMPLE_NOW - N)
+    svc = ReservationService(db, clock=clock, ids=IdFactory(random.Random(11)))
+    for start in range(0, N, 10):
+        clock.at = SAMPLE_NOW - N + start
+        with svc.transaction() as uow:
+            made = [uow.create(params(i, clock.at)) for i in range(start, start + 10)]
+            for r in made[::4]:
+                uow.cancel(r.id)
+    clock.at = SAMPLE_NOW
+    yield svc
+    db.dispose()
+
+
+def store_order(svc, q: ListQuery) -> list[str]:
+    """Every matching id in display order, straight from SQL (the reference)."""
+    with svc.reading() as conn:
+        rows_ = conn.execute(select(R.c.id, R.c[q.sort.value], R.c.status)).all()
+    keep = [r for r in rows_ if q.status is None or r[2] == q.status.value]
+    keep.sort(key=lambda r: (r[1], r[0]), reverse=q.descending)
+    return [r[0] for r in keep]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        ListQuery(),
+        ListQuery(descending=False),
+        ListQuery(status=Status.CANCELLED),
+        ListQuery(sort=SortKey.PREFERRED),
+        ListQuery(status=Status.PENDING, sort=SortKey.UPDATED, descending=False),
+    ],
+)
+def test_walking_forward_and_backward_visits_every_row_once(big, monkeypatch, q):
+    monkeypatch.setattr(win, "PAGE", 23)
+    monkeypatch.setattr(win, "MAX_ROWS", 60)
+    want = store_order(big, q)
+    with big.reading() as conn:
+        w = win.first(conn, q)
+        seen = list(w.ids)
+        while not w.at_end:
+            before = set(w.ids)
+            w = win.forward(conn, w)
+            assert len(w.rows) <= 60
+            seen += [i for i in w.ids if i not in before]
+        # walk back from the end
+        w = win.last(conn, q)
+        back = list(w.ids)
+        while not w.at_start:
+            before = set(w.ids)
+            w = win.backward(conn, w)
+            assert len(w.rows) <= 60
+            back = [i for i in w.ids if i not in before] + back
+    assert seen == want
+    assert back == want
+
+
+def _dedupe(ids):
+    out, seen = [], set()
+    for i in ids:
+        if i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out
+
+
+def test_bounded_scan_search_continues_where_it_stopped(big, monkeypatch):
+    """A substring search reads at most SCAN_BUDGET rows per fetch and resumes from there."""
+    monkeypatch.setattr(listing, "SCAN_CHUNK", 7)
+    monkeypatch.setattr(listing, "SCAN_BUDGET", 21)
+    q = ListQuery(search="batch")
+    want = [r.id for r in _all(big) if "batch" in r.metadata]
+    with big.reading() as conn:
+        w = win.first(conn, q, limit=5)
+        assert w.scanned <= 21 + 7
+        got = list(w.ids)
+        steps = 0
+        while not w.at_end:
+            w = win.forward(conn, w, limit=5, max_rows=1000)
+            steps += 1
+            got = _dedupe(got + list(w.ids))
+        assert got == want
+        assert steps > 3  # it really went in bounded steps
+
+
+def _all(svc):
+    out, after = [], None
+    while True:
+        page = svc.list(limit=100, starting_after=after)
+        out += page.data
+        if not page.has_more:
+            return out
+        after = page.data[-1].id
+
+
+def test_refresh_sees_changes_inside_the_window_only(big, monkeypatch):
+    monkeypatch.setattr(win, "PAGE", 30)
+    q = ListQuery()
+    with big.reading() as conn:
+        w = win.first(conn, q)
+    target = w.rows[3]
+    if target.status is Status.PENDING:
+        big.cancel(target.id)
+    new = big.create(params(999, SAMPLE_NOW))
+    with big.reading() as conn:
+        w2 = win.refresh(conn, w, keep=target.id)
+    assert w2.rows[0].id == new.id
+    assert w2.index_of(target.id) == 4
+    assert w2.rows[4].status is Status.CANCELLED
+    assert len(w2.rows) == len(w.rows) + 1
+
+
+async def test_the_table_holds_a_bounded_number_of_rows(big, monkeypatch):
+    """Scrolling row by row far past the window: every row is shown once, in order, and the
+    table never holds more than MAX_ROWS rows."""
+    monkeypatch.setattr(win, "PAGE", 20)
+    monkeypatch.setattr(win, "MAX_ROWS", 60)
+    want = store_order(big, ListQuery())
+    app = make_app(big)
+    async with app.run_test(size=(120, 16)) as pilot:
+        await settle(pilot)
+        visited = [highlighted(app)]
+        biggest = table(app).row_count
+        steps = 150
+        for _ in range(steps):
+            await pilot.press("down")
+            await settle(pilot, rounds=1)
+            visited.append(highlighted(app))
+            biggest = max(biggest, table(app).row_count)
+        assert visited == want[: steps + 1]
+        assert biggest <= 60
+        assert not window(app).at_start
+        # ...and back up to the top
+        for _ in range(steps):
+            await pilot.press("up")
+            await settle(pilot, rounds=1)
+            biggest = max(biggest, table(app).row_count)
+        assert highlighted(app) == want[0]
+        assert biggest <= 60
+
+
+async def test_end_reads_the_last_page_directly(big, monkeypatch):
+    monkeypatch.setattr(win, "PAGE", 20)
+    monkeypatch.setattr(win, "MAX_ROWS", 50)
+    want = store_order(big, ListQuery())
+    app = make_app(big)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        assert highlighted(app) == want[-1]
+        assert rows(app) == want[-len(rows(app)) :]
+        assert table(app).row_count < N
+        assert table(app).row_count <= app.screen.query_one(ReservationList)._limits()[1]
+        await pilot.press("home")
+        await settle(pilot)
+        assert highlighted(app) == want[0]
