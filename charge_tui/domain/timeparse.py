@@ -10,12 +10,8 @@ from datetime import datetime, tzinfo
 from dateutil import parser as dateparser
 from dateutil import tz
 
-_UNIT_WORDS = (
-    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)"
-)
-_OFFSET_RE = re.compile(
-    rf"^([+-])\s*((?:\d+\s*{_UNIT_WORDS}\s*,?\s*(?:and\s+)?)+)$", re.IGNORECASE
-)
+_UNIT_WORDS = r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)"
+_OFFSET_RE = re.compile(rf"^([+-])\s*((?:\d+\s*{_UNIT_WORDS}\s*,?\s*(?:and\s+)?)+)$", re.IGNORECASE)
 _PART_RE = re.compile(rf"(\d+)\s*({_UNIT_WORDS})(?![a-z])", re.IGNORECASE)
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 

@@ -115,6 +115,11 @@ class UnitOfWork:
             self._remember(r)
         return [self._cache[i] for i in ids if i in self._cache]
 
+    def unflushed(self) -> list[Reservation]:
+        """Reservations created or changed in this transaction and not flushed yet (what a query
+        on the store cannot see), in id order."""
+        return [self._cache[i] for i in sorted(self._inserted | self._dirty)]
+
     def _remember(self, r: Reservation) -> None:
         self._cache[r.id] = r
         self._loaded_version[r.id] = r.version

@@ -191,11 +191,18 @@ def candidate_evses(
 
 
 def due_ids(conn: Connection, status: Status, now: int, limit: int) -> list[str]:
+    """The engine's work queue, oldest first, through ``(status, next_check_at)``.
+
+    The rows are claimed: on PostgreSQL ``FOR UPDATE SKIP LOCKED`` locks them until the
+    transaction ends and hides them from other engines meanwhile, so several engines share the
+    queue without processing anything twice or waiting on each other. (SQLite has no row locks; its
+    write transaction already excludes every other writer.)"""
     q = (
         select(R.c.id)
         .where(and_(R.c.status == status.value, R.c.next_check_at <= now))
         .order_by(R.c.next_check_at, R.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return [r[0] for r in conn.execute(q)]
 
@@ -206,17 +213,23 @@ def busy_intervals_with_ids(
     out: dict[str, list[tuple[int, int, str]]] = {e: [] for e in evse_ids}
     if not evse_ids:
         return out
-    holding = [s.value for s in SLOT_HOLDING]
+    holding = {s.value for s in SLOT_HOLDING}
     for i in range(0, len(evse_ids), 500):
         chunk = list(evse_ids[i : i + 500])
-        q = select(R.c.evse, R.c.scheduled_start_time, R.c.scheduled_end_time, R.c.id).where(
+        # The status is tested in Python, not in SQL: with ``status IN (...)`` in the WHERE
+        # clause SQLite's planner picks the (status, next_check_at) index and reads every held
+        # reservation of the store; without it, it walks the (evse, scheduled_start_time) index
+        # over the window only. ``scheduled_end_time > lo`` drops the slots that ended before lo.
+        q = select(
+            R.c.evse, R.c.scheduled_start_time, R.c.scheduled_end_time, R.c.id, R.c.status
+        ).where(
             R.c.evse.in_(chunk),
             R.c.scheduled_start_time > lo - MAX_DURATION,
             R.c.scheduled_start_time < hi,
-            R.c.status.in_(holding),
+            R.c.scheduled_end_time > lo,
         )
-        for evse, start, end, rid in conn.execute(q):
-            if end > lo:
+        for evse, start, end, rid, status in conn.execute(q):
+            if status in holding:
                 out[evse].append((start, end, rid))
     return out
 

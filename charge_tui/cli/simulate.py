@@ -1,0 +1,329 @@
+"""``charge-tui simulate``: the headless simulator with its KPI summary (SPEC §6).
+
+Progress goes to stderr (one line rewritten in place on a terminal, a line every few seconds
+otherwise); the summary to stdout, as text or ``--json``. Ctrl+C stops after the current tick (that
+tick is committed whole; a second Ctrl+C abandons it, rolled back) and prints the summary of what
+ran, with exit status 130. At the end the store is audited for the invariants of SPEC §3
+(``--no-check`` skips it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from typing import Any
+
+from charge_tui.cli.output import EXIT_INTERRUPTED, print_json
+from charge_tui.domain.clock import parse_instant
+from charge_tui.engine.simulator import SimConfig, Simulator, format_time
+from charge_tui.store.audit import check_invariants
+from charge_tui.store.db import Database, resolve_url
+
+_D = SimConfig()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "simulate",
+        help="run the headless simulator and print its KPI summary",
+        description="Play drivers, the confirmation engine, payments, cancellations, no-shows and "
+        "station faults on the store with a simulated clock, deterministically for a seed, then "
+        "print a KPI summary. Seeds a station network if the store has none.",
+    )
+    p.add_argument("--seed", type=int, default=_D.seed, help="random seed (default 0)")
+    p.add_argument(
+        "--stations",
+        type=int,
+        default=_D.stations,
+        help=f"stations to seed if the store has none (default {_D.stations})",
+    )
+    p.add_argument(
+        "--hours", type=float, default=_D.hours, help=f"simulated hours (default {_D.hours:g})"
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=_D.rate,
+        help=f"reservation requests per hour, daily average (default {_D.rate:g})",
+    )
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=float, metavar="X", help="run at X times real time")
+    pace.add_argument("--fast", action="store_true", help="as fast as possible (the default)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--start",
+        default=None,
+        metavar="TIME",
+        help="simulated start, UNIX seconds or ISO 8601 (default: $CHARGE_TUI_NOW, else today "
+        "00:00 UTC)",
+    )
+    p.add_argument(
+        "--tick",
+        type=int,
+        default=_D.tick_seconds,
+        metavar="S",
+        help=f"simulated seconds per tick, one transaction each (default {_D.tick_seconds})",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--no-check", action="store_true", help="skip the invariant audit of the store at the end"
+    )
+    w = p.add_argument_group("workload and engine (defaults from SPEC §6)")
+    _rate(w, "--decline-rate", "decline_rate", "share of payments declined at random")
+    _rate(
+        w,
+        "--declined-cards",
+        "declined_card_share",
+        "share of drivers paying with pm_card_declined / pm_card_insufficient_funds",
+    )
+    _rate(w, "--cancel-rate", "cancel_rate", "share of requests the driver cancels")
+    _rate(w, "--no-show-rate", "no_show_rate", "share of confirmed drivers who do not show up")
+    _num(w, "--fault-rate", "fault_rate", "station faults per EVSE per day")
+    _num(w, "--repair-hours", "repair_hours", "median repair time of a faulted EVSE (hours)")
+    _rate(w, "--dc-share", "dc_share", "share of requests for a DC fast session")
+    _num(w, "--dc-median-minutes", "dc_median_minutes", "median DC session (minutes)")
+    _num(w, "--ac-median-hours", "ac_median_hours", "median AC session (hours)")
+    _num(w, "--max-slack-minutes", "max_slack_minutes", "window slack is uniform in [0, X] minutes")
+    w.add_argument(
+        "--lead-mix",
+        default=",".join(f"{x:g}" for x in _D.lead_mix),
+        metavar="S,M,L",
+        help="shares of lead times of minutes, hours, days (default %(default)s)",
+    )
+    _num(w, "--lead-minutes", "lead_minutes_median", "median of the short lead times (minutes)")
+    _num(w, "--lead-hours", "lead_hours_median", "median of the same-day lead times (hours)")
+    _num(w, "--lead-days", "lead_days_median", "median of the long lead times (days)")
+    w.add_argument(
+        "--confirm-lead",
+        type=int,
+        default=_D.confirm_lead,
+        metavar="S",
+        help=f"seconds before earliest start at which the engine confirms (default "
+        f"{_D.confirm_lead})",
+    )
+    w.add_argument(
+        "--retry",
+        type=int,
+        default=_D.retry_seconds,
+        metavar="S",
+        help=f"engine retry interval when no slot is free (default {_D.retry_seconds})",
+    )
+    w.add_argument(
+        "--radius-km",
+        type=float,
+        default=_D.radius_km,
+        metavar="KM",
+        help=f"radius of the city when a network is seeded (default {_D.radius_km:g})",
+    )
+    p.set_defaults(handler=_simulate)
+
+
+def _rate(group, flag: str, name: str, text: str) -> None:
+    default = getattr(_D, name)
+    group.add_argument(
+        flag, type=float, default=default, metavar="P", help=f"{text}, 0-1 (default {default:g})"
+    )
+
+
+def _num(group, flag: str, name: str, text: str) -> None:
+    default = getattr(_D, name)
+    group.add_argument(
+        flag, type=float, default=default, metavar="X", help=f"{text} (default {default:g})"
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> SimConfig:
+    try:
+        mix = tuple(float(x) for x in args.lead_mix.split(","))
+    except ValueError:
+        raise ValueError(f"--lead-mix must be three numbers S,M,L, got {args.lead_mix!r}") from None
+    if len(mix) != 3:
+        raise ValueError(f"--lead-mix must be three numbers S,M,L, got {args.lead_mix!r}")
+    return SimConfig(
+        seed=args.seed,
+        stations=args.stations,
+        hours=args.hours,
+        rate=args.rate,
+        start=parse_instant(args.start) if args.start else None,
+        tick_seconds=args.tick,
+        speed=args.speed,
+        decline_rate=args.decline_rate,
+        declined_card_share=args.declined_cards,
+        cancel_rate=args.cancel_rate,
+        no_show_rate=args.no_show_rate,
+        fault_rate=args.fault_rate,
+        repair_hours=args.repair_hours,
+        dc_share=args.dc_share,
+        dc_median_minutes=args.dc_median_minutes,
+        ac_median_hours=args.ac_median_hours,
+        max_slack_minutes=args.max_slack_minutes,
+        lead_mix=mix,  # type: ignore[arg-type]
+        lead_minutes_median=args.lead_minutes,
+        lead_hours_median=args.lead_hours,
+        lead_days_median=args.lead_days,
+        confirm_lead=args.confirm_lead,
+        retry_seconds=args.retry,
+        radius_km=args.radius_km,
+    )
+
+
+class _Progress:
+    """A progress line on stderr: rewritten in place on a terminal, else one every few seconds."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.wall0 = time.monotonic()
+        self.dirty = False
+
+    @property
+    def every(self) -> float:
+        return 0.25 if self.tty else 5.0
+
+    def __call__(self, sim: Simulator) -> None:
+        if self.quiet:
+            return
+        s = sim.stats
+        elapsed = max(1e-9, time.monotonic() - self.wall0)
+        line = (
+            f"[{format_time(sim.clock.now())} {sim.progress:4.0%}] created {s.created:,}  "
+            f"confirmed {s.confirmed:,}  completed {s.completed:,}  failed {s.failed:,}  "
+            f"cancelled {s.cancelled:,}  no-shows {s.no_shows:,}  "
+            f"{s.events / elapsed:,.0f} events/s"
+        )
+        if self.tty:
+            sys.stderr.write("\r\x1b[2K" + line)
+            self.dirty = True
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.dirty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.dirty = False
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    db = Database(resolve_url(args.db))
+    sim = Simulator.for_database(db, config)
+    progress = _Progress(args.quiet)
+    abandoned = False
+
+    def on_sigint(_signum, _frame) -> None:
+        if sim._stop.is_set():
+            raise KeyboardInterrupt
+        sim.request_stop()
+        if not args.quiet:
+            progress.close()
+            sys.stderr.write(
+                "charge-tui: stopping after the current tick (Ctrl+C again to abandon it)\n"
+            )
+            sys.stderr.flush()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        sim.setup()
+        if not args.quiet:
+            sys.stderr.write(
+                f"charge-tui: simulating {config.hours:g} h from {format_time(sim.start)} on "
+                f"{sim.station_count} stations ({len(sim.evse_ids)} EVSEs), seed {config.seed}, "
+                f"{config.rate:g} requests/h, "
+                f"{'as fast as possible' if not config.speed else f'{config.speed:g}x real time'}"
+                "\n"
+            )
+        sim.run(on_progress=progress, progress_every=progress.every)
+    except KeyboardInterrupt:
+        abandoned = True
+        sim.interrupted = True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.close()
+    kpis = sim.kpis()
+    if abandoned:
+        kpis["interrupted"] = True
+    if not args.no_check:
+        violations = check_invariants(db)
+        kpis["invariants"] = {"ok": not violations, "violations": violations[:20]}
+    if args.json:
+        print_json(kpis)
+    else:
+        sys.stdout.write(format_summary(kpis))
+        sys.stdout.flush()
+    db.dispose()
+    if kpis.get("invariants") and not kpis["invariants"]["ok"]:
+        return 1
+    return EXIT_INTERRUPTED if kpis["interrupted"] else 0
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.1f} %"
+
+
+def _money(amount: int, currency: str) -> str:
+    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency)
+    value = f"{amount / 100:,.2f}"
+    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
+
+
+def format_summary(k: dict[str, Any]) -> str:
+    res = k["reservations"]
+    by = res["by_status"]
+    fr = k["failure_reasons"]
+    fees = k["fees_collected"]
+    canc = k["cancellations"]
+    lines = []
+    state = "interrupted" if k["interrupted"] else ("finished" if k["finished"] else "partial")
+    lines.append(
+        f"Simulation {state}: seed {k['seed']}, {k['simulated_hours']:g} h simulated from "
+        f"{format_time(k['start'])}, {k['stations']} stations / {k['evses']} EVSEs"
+    )
+    lines.append("")
+    w = 22
+    lines.append(f"{'reservations created':<{w}}{res['created']:>10,}")
+    details = {
+        "failed": ", ".join(f"{name} {n:,}" for name, n in fr.items()),
+        "expired": f"no-shows {k['no_shows']:,}, never confirmed {k['expired_unconfirmed']:,}",
+        "cancelled": (
+            f"before confirmation {canc['before_confirmation']:,}, after "
+            f"{canc['after_confirmation']:,} ({canc['late']:,} late)"
+        ),
+    }
+    for status, n in by.items():
+        extra = f"   {details[status]}" if status in details else ""
+        lines.append(f"  {status:<{w - 2}}{n:>10,}{extra}")
+    lines.append("")
+    lines.append(
+        f"{'acceptance rate':<{w}}{_pct(k['acceptance_rate']):>10}   "
+        f"confirmed / {k['confirmation_decisions']:,} confirmation decisions"
+    )
+    lines.append(
+        f"{'utilisation':<{w}}{_pct(k['utilisation']):>10}   completed session time / EVSE time"
+    )
+    by_kind = ", ".join(
+        f"{kind} {_money(v, fees['currency'])}" for kind, v in fees["by_kind"].items()
+    )
+    lines.append(
+        f"{'fees collected':<{w}}{_money(fees['amount'], fees['currency']):>10}   {by_kind}"
+    )
+    lines.append(
+        f"{'station faults':<{w}}{k['station_faults']:>10,}   "
+        f"reservations moved {k['reassigned']:,}, failed {fr['other']:,}; "
+        f"repairs {k['repairs']:,}"
+    )
+    lines.append(
+        f"{'transitions':<{w}}{k['events']:>10,}   in {k['wall_seconds']:.2f} s = "
+        f"{k['transitions_per_second']:,.0f} /s ({k['ticks']:,} ticks)"
+    )
+    inv = k.get("invariants")
+    if inv is not None:
+        if inv["ok"]:
+            lines.append(f"{'invariants (SPEC §3)':<{w}}{'ok':>10}")
+        else:
+            lines.append(f"{'invariants (SPEC §3)':<{w}}{'VIOLATED':>10}")
+            lines.extend(f"  {v}" for v in inv["violations"])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,221 @@
+"""An in-memory index of the station network for the engine's candidate look-ups.
+
+The network is small next to the reservations (hundreds to tens of thousands of EVSEs) and changes
+rarely (a fault, a repair, a new station), so the engine keeps it in memory, sorted by latitude,
+and answers "which available EVSEs with an acceptable connector lie inside this service area" with
+a binary search on latitude plus a distance check, instead of one SQL query per reservation.
+
+:func:`network_signature` is a cheap, index-only summary of the network that changes whenever an
+EVSE changes status or a station or EVSE is added; the engine reloads the index when it changes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from sqlalchemy import Connection, func, literal, select, union_all
+
+from charge_tui.domain.enums import ConnectorType, EvseStatus
+from charge_tui.domain.geo import EARTH_RADIUS_M, bounding_box, haversine_m
+from charge_tui.domain.model import Evse, ServiceArea, Station
+from charge_tui.store import queries
+from charge_tui.store import tables as t
+
+Candidate = tuple[Station, Evse, float]
+
+
+def network_signature(conn: Connection) -> tuple:
+    """(stations, EVSEs, the EVSEs not available): changes when anything the index holds does.
+    One statement: the two counts, then one row per EVSE out of order."""
+    S, V = t.stations, t.evses
+    counts = select(
+        literal("").label("id"),
+        select(func.count()).select_from(S).scalar_subquery().label("a"),
+        select(func.count()).select_from(V).scalar_subquery().label("b"),
+    )
+    down = select(V.c.id, V.c.status, literal(0)).where(V.c.status != EvseStatus.AVAILABLE.value)
+    rows = list(conn.execute(union_all(counts, down)))
+    head = next(r for r in rows if r[0] == "")
+    return (int(head[1]), int(head[2]), tuple(sorted((r[0], r[1]) for r in rows if r[0] != "")))
+
+
+class NetworkIndex:
+    def __init__(self, stations: Sequence[Station]) -> None:
+        self.stations = sorted(stations, key=lambda s: (s.latitude, s.id))
+        self._lats = [s.latitude for s in self.stations]
+        # Per station: its EVSEs with their connector sets (all, and the available ones).
+        self._all: list[tuple[tuple[Evse, frozenset[ConnectorType]], ...]] = [
+            tuple((e, frozenset(e.connector_types)) for e in sorted(s.evses, key=lambda e: e.id))
+            for s in self.stations
+        ]
+        self._up = [
+            tuple(x for x in evses if x[0].status is EvseStatus.AVAILABLE) for evses in self._all
+        ]
+        # Per station, every connector type of its available EVSEs (to skip it in one test).
+        self._up_types = [frozenset().union(*(t for _e, t in evses)) for evses in self._up]
+        self.evse_count = sum(len(s.evses) for s in stations)
+        # A grid for nearest-first searches (:class:`OptionCursor`), its cells sized for about
+        # one station each.
+        self.cell_deg = _cell_size(self.stations)
+        self.grid: dict[tuple[int, int], list[int]] = {}
+        for k, st in enumerate(self.stations):
+            self.grid.setdefault(self.cell(st.latitude, st.longitude), []).append(k)
+        cells = list(self.grid) or [(0, 0)]
+        self.extent = (
+            min(c[0] for c in cells),
+            max(c[0] for c in cells),
+            min(c[1] for c in cells),
+            max(c[1] for c in cells),
+        )
+        self.by_evse: dict[str, tuple[Station, Evse]] = {
+            e.id: (s, e) for s in stations for e in s.evses
+        }
+
+    def cell(self, lat: float, lon: float) -> tuple[int, int]:
+        return (math.floor(lat / self.cell_deg), math.floor(lon / self.cell_deg))
+
+    def set_status(self, evse_id: str, status: EvseStatus) -> None:
+        """Record a fault or a repair made in this process (the same as reloading)."""
+        station, evse = self.by_evse[evse_id]
+        evse = replace(evse, status=status)
+        self.by_evse[evse_id] = (station, evse)
+        k = next(i for i, s in enumerate(self.stations) if s.id == station.id)
+        self._all[k] = tuple(
+            (evse, types) if e.id == evse_id else (e, types) for e, types in self._all[k]
+        )
+        self._up[k] = tuple(x for x in self._all[k] if x[0].status is EvseStatus.AVAILABLE)
+        self._up_types[k] = frozenset().union(*(t for _e, t in self._up[k]))
+
+    @classmethod
+    def load(cls, conn: Connection) -> NetworkIndex:
+        return cls(queries.list_stations(conn))
+
+    def candidates(
+        self,
+        area: ServiceArea,
+        connector_types: Iterable[ConnectorType],
+        *,
+        available_only: bool = True,
+    ) -> list[Candidate]:
+        """Available EVSEs (or all, out of order too) with an acceptable connector on stations
+        inside ``area``, with the station's distance from the centre, ordered by (station id, EVSE
+        id) like the store's own :func:`queries.candidate_evses`."""
+        per_station = self._up if available_only else self._all
+        wanted = frozenset(connector_types)
+        min_lat, max_lat, min_lon, max_lon = bounding_box(
+            area.latitude, area.longitude, area.radius_meters
+        )
+        i = bisect.bisect_left(self._lats, min_lat)
+        j = bisect.bisect_right(self._lats, max_lat)
+        out: list[Candidate] = []
+        for k in range(i, j):
+            evses = per_station[k]
+            if not evses:
+                continue
+            s = self.stations[k]
+            if not min_lon <= s.longitude <= max_lon:
+                continue
+            d = haversine_m(area.latitude, area.longitude, s.latitude, s.longitude)
+            if d > area.radius_meters:
+                continue
+            out.extend((s, e, d) for e, types in evses if not types.isdisjoint(wanted))
+        out.sort(key=lambda c: (c[0].id, c[1].id))
+        return out
+
+
+def _cell_size(stations: Sequence[Station]) -> float:
+    """Degrees per grid cell: about one station per cell, between ~200 m and ~10 km."""
+    if len(stations) < 2:
+        return 0.05
+    lats = [s.latitude for s in stations]
+    lons = [s.longitude for s in stations]
+    area = max(1e-6, (max(lats) - min(lats)) * (max(lons) - min(lons)))
+    return min(0.1, max(0.002, math.sqrt(area / len(stations))))
+
+
+class OptionCursor:
+    """The candidate EVSEs of one request, nearest station first, found on demand.
+
+    ``take(n)`` returns the first ``n`` options ``(evse_id, distance_m)`` (available EVSEs with an
+    acceptable connector on stations inside the area; nearest station first, then station id, then
+    EVSE id), searching the grid ring by ring only as far as needed: a request whose nearest EVSEs
+    have room never looks at the rest of a dense network.
+    """
+
+    def __init__(
+        self, index: NetworkIndex, area: ServiceArea, connector_types: Iterable[ConnectorType]
+    ) -> None:
+        self.index = index
+        self.area = area
+        self.wanted = frozenset(connector_types)
+        self.options: list[tuple[str, float]] = []
+        self.done = False
+        self._pending: list[tuple[float, str, int]] = []  # heap of stations found, not emitted
+        self._ring = 0
+        self._center = index.cell(area.latitude, area.longitude)
+        # The narrower side of a cell anywhere in the area, in metres, with a 2 % margin for the
+        # difference between great-circle and grid distances.
+        cell_deg = index.cell_deg
+        lat_m = cell_deg * math.pi / 180 * EARTH_RADIUS_M
+        span = math.degrees(area.radius_meters / EARTH_RADIUS_M) + cell_deg
+        cos_lat = max(1e-6, math.cos(math.radians(min(89.9, abs(area.latitude) + span))))
+        self._cell_m = 0.98 * lat_m * cos_lat
+        # Past the radius, or once the ring encloses every cell of the grid, nothing is left.
+        ci, cj = self._center
+        i0, i1, j0, j1 = index.extent
+        enclosing = max(abs(ci - i0), abs(ci - i1), abs(cj - j0), abs(cj - j1))
+        self._max_ring = min(int(area.radius_meters / self._cell_m) + 2, enclosing)
+        self._bbox = bounding_box(area.latitude, area.longitude, area.radius_meters)
+
+    def take(self, n: int) -> tuple[tuple[str, float], ...]:
+        while len(self.options) < n and not self.done:
+            self._advance()
+        return tuple(self.options[:n])
+
+    def complete_within(self, n: int) -> bool:
+        """Whether the request has at most ``n`` options (all of them are in ``take(n)``)."""
+        self.take(n + 1)
+        return len(self.options) <= n
+
+    def _advance(self) -> None:
+        """Search one more ring, then emit the stations now known to be the nearest."""
+        if self._ring > self._max_ring:
+            self._emit(math.inf)
+            self.done = True
+            return
+        idx = self.index
+        area = self.area
+        wanted = self.wanted
+        min_lat, max_lat, min_lon, max_lon = self._bbox
+        grid, up_types, stations = idx.grid, idx._up_types, idx.stations
+        ci, cj = self._center
+        r = self._ring
+        for i in range(ci - r, ci + r + 1):
+            edge = i in (ci - r, ci + r)
+            for j in range(cj - r, cj + r + 1) if edge else (cj - r, cj + r):
+                for k in grid.get((i, j), ()):
+                    if up_types[k].isdisjoint(wanted):
+                        continue
+                    st = stations[k]
+                    if not (
+                        min_lat <= st.latitude <= max_lat and min_lon <= st.longitude <= max_lon
+                    ):
+                        continue
+                    d = haversine_m(area.latitude, area.longitude, st.latitude, st.longitude)
+                    if d <= area.radius_meters:
+                        heapq.heappush(self._pending, (d, st.id, k))
+        # Anything not yet seen lies at least ``r`` whole cells away.
+        self._emit(r * self._cell_m)
+        self._ring += 1
+
+    def _emit(self, bound: float) -> None:
+        pending = self._pending
+        up = self.index._up
+        wanted = self.wanted
+        while pending and pending[0][0] <= bound:
+            d, _sid, k = heapq.heappop(pending)
+            self.options.extend((e.id, d) for e, types in up[k] if not types.isdisjoint(wanted))

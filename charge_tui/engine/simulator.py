@@ -1,0 +1,663 @@
+"""The headless simulator (SPEC §6): plays the world around the store on a simulated clock.
+
+Discrete time: the simulated clock advances in ticks of ``tick_seconds`` (60 s by default). Each
+tick is **one transaction** through the service's unit of work, in this order:
+
+1. what drivers and stations scheduled for this tick: EVSE repairs, driver cancellations, drivers
+   arriving for their session (``complete``);
+2. station faults (through the engine: confirmed reservations move or fail with ``other``);
+3. new requests (``create``), drawn from the workload (:mod:`charge_tui.engine.workload`);
+4. the confirmation engine's tick: no-shows expire, due reservations are assigned, charged and
+   confirmed or failed.
+
+Every change goes through the service and the state machine; nothing is written if a tick fails,
+and a tick is never half-written. The run is deterministic for a seed on a fresh store: the
+clock, the ids, the payment declines and the workload all come from streams derived from it.
+
+Public API (also used by the console's demo mode from a worker thread)::
+
+    sim = Simulator(service, SimConfig(seed=1, hours=24))
+    sim.setup()                      # station network if the store has none
+    while not sim.finished:
+        stats = sim.step(sim.clock.now() + 600)   # advance 10 simulated minutes
+    print(sim.kpis())
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from charge_tui.domain.clock import ENV_NOW, SimulatedClock, parse_instant
+from charge_tui.domain.enums import EventType, FailureReason, Status
+from charge_tui.domain.errors import CONCURRENT_UPDATE, ChargeError
+from charge_tui.domain.ids import IdFactory
+from charge_tui.domain.model import Reservation
+from charge_tui.domain.payments import TestModeAuthorizer
+from charge_tui.engine.confirmation import ConfirmationEngine, TickResult
+from charge_tui.engine.network import DEFAULT_CENTER, DEFAULT_RADIUS_KM, generate_network
+from charge_tui.engine.workload import Fate, Workload, WorkloadParams
+from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
+from charge_tui.store import queries
+from charge_tui.store.db import Database
+
+ACTOR_DRIVER = "driver"
+ACTOR_STATION = "station"
+
+# Kinds of scheduled actions, in the order they run when due at the same second.
+_RESTORE, _CANCEL, _ARRIVE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Every parameter of a run (SPEC §6 defaults)."""
+
+    seed: int = 0
+    stations: int = 40
+    hours: float = 24.0
+    #: Requests per hour, on average over the day (a Poisson process with a daily profile).
+    rate: float = 90.0
+    #: Simulated start (UNIX seconds); None: ``CHARGE_TUI_NOW`` if set, else today 00:00 UTC.
+    start: int | None = None
+    tick_seconds: int = 60
+    #: Real-time pacing for callers that pace themselves (CLI ``--speed``); None: as fast as
+    #: possible. :meth:`Simulator.step` never sleeps.
+    speed: float | None = None
+    decline_rate: float = 0.025
+    declined_card_share: float = 0.006
+    cancel_rate: float = 0.12
+    no_show_rate: float = 0.07
+    #: Station faults per EVSE per day, and the median repair time (lognormal).
+    fault_rate: float = 0.05
+    repair_hours: float = 3.0
+    dc_share: float = 0.6
+    dc_median_minutes: float = 30.0
+    ac_median_hours: float = 3.0
+    max_slack_minutes: float = 120.0
+    lead_mix: tuple[float, float, float] = (0.40, 0.45, 0.15)
+    lead_minutes_median: float = 45.0
+    lead_hours_median: float = 6.0
+    lead_days_median: float = 3.0
+    confirm_lead: int = 1800
+    retry_seconds: int = 300
+    tick_limit: int = 5000
+    center: tuple[float, float] = DEFAULT_CENTER
+    radius_km: float = DEFAULT_RADIUS_KM
+    drivers: int = 0
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.stations >= 1, "stations must be at least 1"),
+            (self.hours > 0, "hours must be positive"),
+            (self.rate >= 0, "rate must not be negative"),
+            (self.tick_seconds >= 1, "tick_seconds must be at least 1"),
+            (self.speed is None or self.speed > 0, "speed must be positive"),
+            (self.fault_rate >= 0, "fault_rate must not be negative"),
+            (self.repair_hours > 0, "repair_hours must be positive"),
+            (self.dc_median_minutes > 0, "dc_median_minutes must be positive"),
+            (self.ac_median_hours > 0, "ac_median_hours must be positive"),
+            (0 <= self.max_slack_minutes <= 24 * 60, "max_slack_minutes must be 0-1440"),
+            (self.confirm_lead >= 0, "confirm_lead must not be negative"),
+            (self.retry_seconds >= 1, "retry_seconds must be at least 1"),
+            (self.tick_limit >= 1, "tick_limit must be at least 1"),
+            (
+                len(self.lead_mix) == 3 and min(self.lead_mix) >= 0 and sum(self.lead_mix) > 0,
+                "lead_mix must be three non-negative shares, not all zero",
+            ),
+            (
+                min(self.lead_minutes_median, self.lead_hours_median, self.lead_days_median) > 0,
+                "lead medians must be positive",
+            ),
+        ]
+        for name in (
+            "decline_rate",
+            "declined_card_share",
+            "cancel_rate",
+            "no_show_rate",
+            "dc_share",
+        ):
+            checks.append((0 <= getattr(self, name) <= 1, f"{name} must be between 0 and 1"))
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    def workload(self) -> WorkloadParams:
+        return WorkloadParams(
+            rate=self.rate,
+            dc_share=self.dc_share,
+            dc_median_minutes=self.dc_median_minutes,
+            ac_median_hours=self.ac_median_hours,
+            max_slack_minutes=self.max_slack_minutes,
+            lead_mix=self.lead_mix,
+            lead_minutes_median=self.lead_minutes_median,
+            lead_hours_median=self.lead_hours_median,
+            lead_days_median=self.lead_days_median,
+            cancel_rate=self.cancel_rate,
+            no_show_rate=self.no_show_rate,
+            declined_card_share=self.declined_card_share,
+            drivers=self.drivers,
+        )
+
+
+def default_start(environ: dict[str, str] | None = None) -> int:
+    """``CHARGE_TUI_NOW`` if set, else the start of today (UTC): the same seed gives the same run
+    on any day, shifted in time."""
+    import os
+
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_NOW, "").strip()
+    if value:
+        return parse_instant(value)
+    return int(time.time()) // 86400 * 86400
+
+
+@dataclass
+class StepStats:
+    """What happened during one or more ticks."""
+
+    ticks: int = 0
+    created: int = 0
+    rejected: int = 0
+    confirmed: int = 0
+    completed: int = 0
+    cancelled: int = 0
+    late_cancellations: int = 0
+    expired: int = 0
+    no_shows: int = 0
+    failed_payment: int = 0
+    failed_no_connectors: int = 0
+    failed_other: int = 0
+    reassigned: int = 0
+    retried: int = 0
+    faults: int = 0
+    repairs: int = 0
+    events: int = 0
+    fees: int = 0
+    sim_time: int = 0
+    wall_seconds: float = 0.0
+
+    @property
+    def failed(self) -> int:
+        return self.failed_payment + self.failed_no_connectors + self.failed_other
+
+    def add(self, other: StepStats) -> None:
+        for f in fields(self):
+            if f.name == "sim_time":
+                self.sim_time = max(self.sim_time, other.sim_time)
+            else:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["failed"] = self.failed
+        d["wall_seconds"] = round(self.wall_seconds, 6)
+        return d
+
+
+@dataclass
+class _Run:
+    """Totals over the run (what :meth:`Simulator.kpis` reports)."""
+
+    stats: StepStats = field(default_factory=StepStats)
+    by_status: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+    cancelled_pending: int = 0
+    cancelled_confirmed: int = 0
+    expired_pending: int = 0
+    decisions_confirmed: int = 0
+    decisions_failed: int = 0
+    fee_by_kind: dict[str, int] = field(
+        default_factory=lambda: {"reservation": 0, "late_cancellation": 0, "no_show": 0}
+    )
+    delivered_seconds: int = 0
+    booked_seconds: int = 0
+
+
+class Simulator:
+    """See the module docstring. ``service``: a service on the store to simulate on; if its clock
+    is a :class:`SimulatedClock` it is used as is (with its authorizer and ids), otherwise the
+    simulator makes its own service on the same database with a simulated clock, a test-mode
+    authorizer declining at ``decline_rate`` and seeded ids (:meth:`for_database`)."""
+
+    def __init__(self, service: ReservationService, config: SimConfig | None = None) -> None:
+        self.config = config = config or SimConfig()
+        if isinstance(service.clock, SimulatedClock):
+            self.service = service
+            self.clock: SimulatedClock = service.clock
+            if config.start is not None:
+                self.clock.advance_to(config.start)
+        else:
+            self.service = simulation_service(service.db, config, base=service.config)
+            assert isinstance(self.service.clock, SimulatedClock)
+            self.clock = self.service.clock
+        self.start = self.clock.now()
+        self.end = self.start + int(round(config.hours * 3600))
+        self.engine = ConfirmationEngine(
+            self.service,
+            confirm_lead=config.confirm_lead,
+            limit=config.tick_limit,
+            retry_interval=config.retry_seconds,
+        )
+        self._next_tick = self.start + config.tick_seconds
+        self._stop = threading.Event()
+        self._ready = False
+        self._run = _Run()
+        self._heap: list[tuple[int, int, int, str, int]] = []
+        self._seq = 0
+        self._fates: dict[str, Fate] = {}
+        self._mine: set[str] = set()
+        self._down: set[str] = set()
+        self._faults = random.Random(f"sim:{config.seed}:faults")
+        self._next_fault: float | None = None
+        self.workload: Workload | None = None
+        self.evse_ids: list[str] = []
+        self.station_count = 0
+        self.interrupted = False
+
+    @classmethod
+    def for_database(cls, db: Database, config: SimConfig | None = None) -> Simulator:
+        config = config or SimConfig()
+        return cls(simulation_service(db, config), config)
+
+    # ----------------------------------------------------------------- state
+    @property
+    def finished(self) -> bool:
+        return self.clock.now() >= self.end
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, (self.clock.now() - self.start) / max(1, self.end - self.start))
+
+    @property
+    def stats(self) -> StepStats:
+        """Totals since the start of the run."""
+        return self._run.stats
+
+    def request_stop(self) -> None:
+        """Ask a running :meth:`step` or :meth:`run` to stop after the current tick."""
+        self._stop.set()
+
+    # ----------------------------------------------------------------- setup
+    def setup(self) -> None:
+        """Seed the station network if the store has none; load it and the workload."""
+        if self._ready:
+            return
+        stations = self.service.stations()
+        if not stations:
+            c = self.config
+            self.service.add_stations(
+                generate_network(c.stations, seed=c.seed, center=c.center, radius_km=c.radius_km)
+            )
+            stations = self.service.stations()
+        self.station_count = len(stations)
+        self.evse_ids = sorted(e.id for s in stations for e in s.evses)
+        self._down = {e.id for s in stations for e in s.evses if e.status.value != "available"}
+        lat = sum(s.latitude for s in stations) / len(stations)
+        lon = sum(s.longitude for s in stations) / len(stations)
+        self.workload = Workload(
+            self.config.workload(),
+            stations,
+            seed=self.config.seed,
+            start=self.start,
+            hours=self.config.hours,
+            center=(lat, lon),
+            radius_km=self.config.radius_km,
+        )
+        self._next_fault = self._draw_fault_after(self.start)
+        self._ready = True
+
+    def _draw_fault_after(self, t: float) -> float | None:
+        lam = self.config.fault_rate * len(self.evse_ids) / 86400
+        if lam <= 0:
+            return None
+        return t + self._faults.expovariate(lam)
+
+    # ----------------------------------------------------------------- running
+    def step(self, until: int) -> StepStats:
+        """Advance simulated time to ``until`` (at most the end of the run), one transaction per
+        tick, processing everything due; returns what happened. Stops early after
+        :meth:`request_stop`. Never sleeps, never blocks on input."""
+        self.setup()
+        out = StepStats()
+        until = min(int(until), self.end)
+        while self._next_tick <= until and not self._stop.is_set():
+            out.add(self._tick(self._next_tick))
+            self._next_tick += self.config.tick_seconds
+        if not self._stop.is_set():
+            self.clock.advance_to(until)
+        out.sim_time = self.clock.now()
+        return out
+
+    def run(
+        self,
+        *,
+        speed: float | None = None,
+        on_progress: Callable[[Simulator], None] | None = None,
+        progress_every: float = 1.0,
+    ) -> StepStats:
+        """Play the whole run (until :attr:`finished` or :meth:`request_stop`): as fast as
+        possible, or at ``speed`` × real time. ``on_progress`` is called about every
+        ``progress_every`` wall seconds."""
+        self.setup()
+        speed = speed if speed is not None else self.config.speed
+        wall0 = time.monotonic()
+        sim0 = self.clock.now()
+        last_report = wall0
+        while not self.finished and not self._stop.is_set():
+            self.step(min(self._next_tick, self.end))
+            now_wall = time.monotonic()
+            if on_progress is not None and now_wall - last_report >= progress_every:
+                on_progress(self)
+                last_report = now_wall
+            if speed:
+                target = wall0 + (self.clock.now() - sim0) / speed
+                delay = target - time.monotonic()
+                if delay > 0:
+                    self._stop.wait(delay)
+        self.interrupted = self._stop.is_set() and not self.finished
+        return self.stats
+
+    # ----------------------------------------------------------------- one tick
+    def _push(self, at: int, kind: int, key: str, expected: int = 0) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (at, kind, self._seq, key, expected))
+
+    def _tick(self, t: int) -> StepStats:
+        started = time.perf_counter()
+        self.clock.advance_to(t)
+        try:
+            local = self._try_tick(t)
+        except ChargeError as exc:
+            if exc.code != CONCURRENT_UPDATE:
+                raise
+            # Someone else (a dispatcher in the console) changed a reservation this tick touched:
+            # nothing was written; play the tick again on what is in the store now.
+            local = self._try_tick(t)
+        # Committed: only now make the tick's effects part of the run's state.
+        self._commit(local)
+        local.stats.ticks = 1
+        local.stats.sim_time = t
+        local.stats.wall_seconds = time.perf_counter() - started
+        self._run.stats.add(local.stats)
+        return local.stats
+
+    def _try_tick(self, t: int) -> _TickWork:
+        due: list[tuple[int, int, int, str, int]] = []
+        while self._heap and self._heap[0][0] <= t:
+            due.append(heapq.heappop(self._heap))
+        due.sort(key=lambda x: (x[0], x[1], x[2]))
+        assert self.workload is not None
+        saved = (self._next_fault, self._faults.getstate(), self.workload.getstate())
+        try:
+            with self.service.transaction() as uow:
+                local = _TickWork()
+                self._scheduled(uow, due, local)
+                self._faults_due(uow, t, local)
+                self._arrivals(uow, t, local)
+                engine_result = self.engine.run(uow)
+                self._account(uow, local, engine_result)
+        except BaseException:
+            # Nothing of this tick was written: put back what it took off the schedule and the
+            # random draws it made, and forget the engine's view of the network (a fault applied
+            # in this transaction was rolled back with it).
+            for item in due:
+                heapq.heappush(self._heap, item)
+            self._next_fault = saved[0]
+            self._faults.setstate(saved[1])
+            self.workload.setstate(saved[2])
+            self.engine.invalidate_network()
+            raise
+        return local
+
+    def _scheduled(self, uow: UnitOfWork, due: list, local: _TickWork) -> None:
+        rids = [key for _at, kind, _s, key, _e in due if kind != _RESTORE]
+        if rids:
+            uow.preload(sorted(set(rids)))
+        for _at, kind, _seq, key, expected in due:
+            if kind == _RESTORE:
+                if key in self._down:
+                    self.engine.restore(uow, key)
+                    local.restored.append(key)
+                    local.stats.repairs += 1
+                continue
+            r = uow.get(key)
+            if kind == _CANCEL and self._cancellable(r, uow.now):
+                uow.cancel(key, actor=ACTOR_DRIVER)
+            elif (
+                kind == _ARRIVE
+                and r.status is Status.CONFIRMED
+                and r.scheduled_start_time == expected
+            ):
+                uow.complete(key, actor=ACTOR_DRIVER)
+
+    @staticmethod
+    def _cancellable(r: Reservation, now: int) -> bool:
+        if r.status is Status.PENDING:
+            return now < r.latest_end_time
+        if r.status is Status.CONFIRMED:
+            return r.scheduled_start_time is not None and now < r.scheduled_start_time
+        return False
+
+    def _faults_due(self, uow: UnitOfWork, t: int, local: _TickWork) -> None:
+        while self._next_fault is not None and self._next_fault <= t:
+            up = [e for e in self.evse_ids if e not in self._down and e not in local.faulted]
+            at = self._next_fault
+            self._next_fault = self._draw_fault_after(at)
+            if not up:
+                continue
+            evse = up[self._faults.randrange(len(up))]
+            repair = self.config.repair_hours * 3600 * math.exp(self._faults.gauss(0, 0.6))
+            self.engine.fault(uow, evse, local.engine)
+            local.faulted.append((evse, int(at + max(600, repair))))
+
+    def _arrivals(self, uow: UnitOfWork, t: int, local: _TickWork) -> None:
+        assert self.workload is not None
+        n = self.workload.arrivals(t)
+        for _ in range(n):
+            params, fate = self.workload.request(t)
+            try:
+                r = uow.create(params, actor=ACTOR_DRIVER)
+            except ChargeError:
+                local.stats.rejected += 1
+                continue
+            local.created.append((r.id, fate))
+
+    def _account(self, uow: UnitOfWork, local: _TickWork, engine: TickResult) -> None:
+        s = local.stats
+        s.created = len(local.created)
+        s.retried = engine.retried
+        s.faults = local.engine.faults
+        s.events = len(local.created) + len(uow.transitions)
+        created_now = dict(local.created)
+        for tr in uow.transitions:
+            before, after = tr.before, tr.after
+            fee = after.fees_charged - before.fees_charged
+            s.fees += fee
+            et = tr.event_type
+            local.transitions.append((after.id, before.status, after.status))
+            if et is EventType.CONFIRMED:
+                s.confirmed += 1
+                local.fee_kind["reservation"] += fee
+            elif et is EventType.REASSIGNED:
+                s.reassigned += 1
+            elif et is EventType.COMPLETED:
+                s.completed += 1
+                assert after.scheduled_start_time is not None
+                assert after.scheduled_end_time is not None
+                local.delivered += self._clip(after.scheduled_start_time, after.scheduled_end_time)
+            elif et is EventType.CANCELLED:
+                s.cancelled += 1
+                if fee:
+                    s.late_cancellations += 1
+                    local.fee_kind["late_cancellation"] += fee
+            elif et is EventType.EXPIRED:
+                if before.status is Status.CONFIRMED:
+                    s.no_shows += 1
+                    local.fee_kind["no_show"] += fee
+                else:
+                    s.expired += 1
+            elif et is EventType.FAILED:
+                reason = after.failure_reason
+                if reason is FailureReason.PAYMENT_FAILED:
+                    s.failed_payment += 1
+                elif reason is FailureReason.NO_AVAILABLE_CONNECTORS:
+                    s.failed_no_connectors += 1
+                else:
+                    s.failed_other += 1
+            if et in (EventType.CONFIRMED, EventType.REASSIGNED):
+                fate = created_now.get(after.id) or self._fates.get(after.id)
+                if fate is not None and not fate.no_show:
+                    assert after.scheduled_start_time is not None
+                    local.arrivals.append(
+                        (
+                            after.scheduled_start_time + fate.arrival_offset,
+                            after.id,
+                            after.scheduled_start_time,
+                        )
+                    )
+
+    def _clip(self, start: int, end: int) -> int:
+        return max(0, min(end, self.end) - max(start, self.start))
+
+    def _commit(self, local: _TickWork) -> None:
+        run = self._run
+        for rid, fate in local.created:
+            self._mine.add(rid)
+            self._fates[rid] = fate
+            run.by_status[Status.PENDING] += 1
+            if fate.cancel_at is not None:
+                self._push(fate.cancel_at, _CANCEL, rid)
+        for rid, before, after in local.transitions:
+            if rid not in self._mine:
+                continue
+            run.by_status[before] -= 1
+            run.by_status[after] += 1
+            if before is Status.PENDING and after is Status.CONFIRMED:
+                run.decisions_confirmed += 1
+            elif before is Status.PENDING and after is Status.FAILED:
+                run.decisions_failed += 1
+            if after is Status.CANCELLED:
+                if before is Status.PENDING:
+                    run.cancelled_pending += 1
+                else:
+                    run.cancelled_confirmed += 1
+            if after is Status.EXPIRED and before is Status.PENDING:
+                run.expired_pending += 1
+            if after.terminal:
+                self._fates.pop(rid, None)
+        for at, rid, expected in local.arrivals:
+            self._push(at, _ARRIVE, rid, expected)
+        for evse, repair_at in local.faulted:
+            self._down.add(evse)
+            self._push(repair_at, _RESTORE, evse)
+        for evse in local.restored:
+            self._down.discard(evse)
+        for kind, fee in local.fee_kind.items():
+            run.fee_by_kind[kind] += fee
+        run.delivered_seconds += local.delivered
+
+    # ----------------------------------------------------------------- results
+    def kpis(self) -> dict[str, Any]:
+        """The KPI summary of SPEC §6 for what has run so far (plain JSON-able dict)."""
+        run, s = self._run, self._run.stats
+        decisions = run.decisions_confirmed + run.decisions_failed
+        evse_seconds = max(1, len(self.evse_ids)) * max(1, self.clock.now() - self.start)
+        currency = "usd"
+        if self.workload is not None and self.workload.stations:
+            currency = self.workload.stations[0].pricing.currency
+        tps = s.events / s.wall_seconds if s.wall_seconds > 0 else 0.0
+        return {
+            "object": "simulation_summary",
+            "seed": self.config.seed,
+            "start": self.start,
+            "end": self.end,
+            "simulated_until": self.clock.now(),
+            "simulated_hours": round((self.clock.now() - self.start) / 3600, 3),
+            "finished": self.finished,
+            "interrupted": self.interrupted,
+            "stations": self.station_count,
+            "evses": len(self.evse_ids),
+            "reservations": {
+                "created": s.created,
+                "rejected": s.rejected,
+                "by_status": {st.value: run.by_status[st] for st in Status},
+            },
+            "failure_reasons": {
+                FailureReason.NO_AVAILABLE_CONNECTORS.value: s.failed_no_connectors,
+                FailureReason.PAYMENT_FAILED.value: s.failed_payment,
+                FailureReason.OTHER.value: s.failed_other,
+            },
+            "acceptance_rate": round(run.decisions_confirmed / decisions, 4) if decisions else None,
+            "confirmation_decisions": decisions,
+            "cancellations": {
+                "before_confirmation": run.cancelled_pending,
+                "after_confirmation": run.cancelled_confirmed,
+                "late": s.late_cancellations,
+            },
+            "no_shows": s.no_shows,
+            "expired_unconfirmed": run.expired_pending,
+            "reassigned": s.reassigned,
+            "station_faults": s.faults,
+            "repairs": s.repairs,
+            "utilisation": round(run.delivered_seconds / evse_seconds, 4),
+            "fees_collected": {
+                "amount": s.fees,
+                "currency": currency,
+                "by_kind": dict(run.fee_by_kind),
+            },
+            "ticks": s.ticks,
+            "events": s.events,
+            "wall_seconds": round(s.wall_seconds, 3),
+            "transitions_per_second": round(tps, 1),
+        }
+
+
+@dataclass
+class _TickWork:
+    """What one tick did, applied to the run only once its transaction committed."""
+
+    stats: StepStats = field(default_factory=StepStats)
+    engine: TickResult = field(default_factory=TickResult)
+    created: list[tuple[str, Fate]] = field(default_factory=list)
+    transitions: list[tuple[str, Status, Status]] = field(default_factory=list)
+    arrivals: list[tuple[int, str, int]] = field(default_factory=list)
+    faulted: list[tuple[str, int]] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    fee_kind: dict[str, int] = field(
+        default_factory=lambda: {"reservation": 0, "late_cancellation": 0, "no_show": 0}
+    )
+    delivered: int = 0
+
+
+def simulation_service(
+    db: Database, config: SimConfig, *, base: ServiceConfig | None = None
+) -> ReservationService:
+    """A service for a deterministic run: simulated clock at the configured start, test-mode
+    payments declining at ``decline_rate``, ids from the seed."""
+    start = config.start if config.start is not None else default_start()
+    base = base or ServiceConfig()
+    return ReservationService(
+        db,
+        clock=SimulatedClock(start),
+        authorizer=TestModeAuthorizer(
+            config.decline_rate, random.Random(f"sim:{config.seed}:payments")
+        ),
+        ids=IdFactory(random.Random(f"sim:{config.seed}:ids")),
+        config=replace(base, confirm_lead=config.confirm_lead),
+    )
+
+
+def format_time(t: int) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M") + "Z"
+
+
+def store_counts(service: ReservationService) -> dict[str, int]:
+    """Counts per status of the whole store (not only this run)."""
+    with service.reading() as conn:
+        return {s.value: n for s, n in queries.counts_by_status(conn).items()}
