@@ -48,6 +48,7 @@ from charge_tui.domain.enums import EvseStatus, FailureReason, Status
 from charge_tui.domain.errors import (
     CONCURRENT_UPDATE,
     PAYMENT_FAILED,
+    SLOT_UNAVAILABLE,
     UNEXPECTED_STATE,
     ChargeError,
     StoreUnavailable,
@@ -59,6 +60,8 @@ from charge_tui.engine.netindex import NetworkIndex, OptionCursor, network_signa
 from charge_tui.service import ReservationService, UnitOfWork
 from charge_tui.store import queries
 
+#: Errors after which a tick is simply played again: nothing was written, the store moved on.
+RETRYABLE = frozenset({CONCURRENT_UPDATE, SLOT_UNAVAILABLE})
 DEFAULT_LIMIT = 5000
 DEFAULT_RETRY_INTERVAL = 300
 #: How many assignment rounds a tick runs when declined payments free slots for the others.
@@ -170,9 +173,11 @@ class ConfirmationEngine:
             with self.service.transaction() as uow:
                 result = self.run(uow)
         except ChargeError as exc:
-            if exc.code != CONCURRENT_UPDATE:
+            if exc.code not in RETRYABLE:
                 raise
-            # Someone changed a reservation we touched: nothing was written; next tick retries.
+            # Someone changed a reservation we touched, or (PostgreSQL) another engine committed
+            # an overlapping slot first and the exclusion constraint refused ours: nothing was
+            # written; the next tick retries on what is in the store then.
             self._network = None
             result = TickResult(now=self.service.clock.now(), conflicts=1)
         result.seconds = time.perf_counter() - started

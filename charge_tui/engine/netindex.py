@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from sqlalchemy import Connection, func, literal, select, union_all
+from sqlalchemy import Connection, func, select
 
 from charge_tui.domain.enums import ConnectorType, EvseStatus
 from charge_tui.domain.geo import EARTH_RADIUS_M, bounding_box, haversine_m
@@ -30,17 +30,19 @@ Candidate = tuple[Station, Evse, float]
 
 def network_signature(conn: Connection) -> tuple:
     """(stations, EVSEs, the EVSEs not available): changes when anything the index holds does.
-    One statement: the two counts, then one row per EVSE out of order."""
+    Two small statements (portable: a UNION of a count and a status would not type-check on
+    PostgreSQL)."""
     S, V = t.stations, t.evses
-    counts = select(
-        literal("").label("id"),
-        select(func.count()).select_from(S).scalar_subquery().label("a"),
-        select(func.count()).select_from(V).scalar_subquery().label("b"),
-    )
-    down = select(V.c.id, V.c.status, literal(0)).where(V.c.status != EvseStatus.AVAILABLE.value)
-    rows = list(conn.execute(union_all(counts, down)))
-    head = next(r for r in rows if r[0] == "")
-    return (int(head[1]), int(head[2]), tuple(sorted((r[0], r[1]) for r in rows if r[0] != "")))
+    n_stations, n_evses = conn.execute(
+        select(
+            select(func.count()).select_from(S).scalar_subquery(),
+            select(func.count()).select_from(V).scalar_subquery(),
+        )
+    ).one()
+    down = conn.execute(
+        select(V.c.id, V.c.status).where(V.c.status != EvseStatus.AVAILABLE.value)
+    ).all()
+    return (int(n_stations), int(n_evses), tuple(sorted((r[0], r[1]) for r in down)))
 
 
 class NetworkIndex:

@@ -37,11 +37,11 @@ from typing import Any
 
 from charge_tui.domain.clock import ENV_NOW, SimulatedClock, parse_instant
 from charge_tui.domain.enums import EventType, FailureReason, Status
-from charge_tui.domain.errors import CONCURRENT_UPDATE, ChargeError
+from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Reservation
 from charge_tui.domain.payments import TestModeAuthorizer
-from charge_tui.engine.confirmation import ConfirmationEngine, TickResult
+from charge_tui.engine.confirmation import RETRYABLE, ConfirmationEngine, TickResult
 from charge_tui.engine.network import DEFAULT_CENTER, DEFAULT_RADIUS_KM, generate_network
 from charge_tui.engine.workload import Fate, Workload, WorkloadParams
 from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
@@ -374,7 +374,7 @@ class Simulator:
         try:
             local = self._try_tick(t)
         except ChargeError as exc:
-            if exc.code != CONCURRENT_UPDATE:
+            if exc.code not in RETRYABLE:
                 raise
             # Someone else (a dispatcher in the console) changed a reservation this tick touched:
             # nothing was written; play the tick again on what is in the store now.

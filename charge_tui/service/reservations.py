@@ -34,6 +34,9 @@ from charge_tui.store.queries import Page
 
 T = TypeVar("T")
 
+#: deadlock_detected, serialization_failure, lock_not_available: a retry can succeed.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
 
 class ReservationService:
     def __init__(
@@ -86,6 +89,15 @@ class ReservationService:
                 ) from None
             raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
         except (OperationalError, DBAPIError, sqlite3.Error) as exc:
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES:
+                # PostgreSQL chose this transaction as the victim of a deadlock or a
+                # serialisation conflict with a concurrent one: it was rolled back whole.
+                raise ChargeError(
+                    CONCURRENT_UPDATE,
+                    "This change collided with a concurrent one and was rolled back; nothing was "
+                    "written. Look again and retry.",
+                    None,
+                ) from None
             raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
 
     def _write(self, fn: Callable[[UnitOfWork], T]) -> T:

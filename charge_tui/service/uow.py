@@ -98,6 +98,7 @@ class UnitOfWork:
         # Slots held by reservations touched in this transaction, per EVSE: rid -> (start, end).
         self._held: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
         self.transitions: list[Transition] = []
+        self._locked_evses: set[str] = set()
 
     # ---------------------------------------------------------------- reads
     def get(self, reservation_id: str) -> Reservation:
@@ -138,7 +139,14 @@ class UnitOfWork:
     def busy(
         self, evse_ids: Sequence[str], lo: int, hi: int, exclude: str | None = None
     ) -> dict[str, list[tuple[int, int]]]:
-        """Held slots overlapping [lo, hi) per EVSE, as this transaction sees them."""
+        """Held slots overlapping [lo, hi) per EVSE, as this transaction sees them.
+
+        Reading an EVSE's schedule in a write transaction locks the EVSE until the transaction
+        ends (PostgreSQL: ``SELECT … FOR UPDATE`` on its row, in id order), so a look-up and the
+        booking that follows cannot interleave with another engine's or dispatcher's on the same
+        port; transactions on disjoint ports run in parallel. The exclusion constraint stays as
+        the safety net. (SQLite: the whole write transaction is already exclusive.)"""
+        self._lock_evses(evse_ids)
         raw = queries.busy_intervals_with_ids(self.conn, evse_ids, lo, hi)
         out: dict[str, list[tuple[int, int]]] = {}
         for evse_id in evse_ids:
@@ -150,6 +158,14 @@ class UnitOfWork:
             items.sort()
             out[evse_id] = items
         return out
+
+    def _lock_evses(self, evse_ids: Sequence[str]) -> None:
+        if self.conn.dialect.name != "postgresql":
+            return
+        wanted = sorted(set(evse_ids) - self._locked_evses)
+        if wanted:
+            queries.lock_evses(self.conn, wanted)
+            self._locked_evses.update(wanted)
 
     # ---------------------------------------------------------------- writes
     def _record(self, tr: Transition, actor: str) -> Reservation:

@@ -243,3 +243,16 @@ def held_on_evse(conn: Connection, evse_id: str, now: int) -> list[str]:
         R.c.scheduled_end_time > now,
     )
     return [r[0] for r in conn.execute(q)]
+
+
+def lock_evses(conn: Connection, evse_ids: Sequence[str]) -> None:
+    """Row-lock these EVSEs until the transaction ends, in id order (no lock-order deadlocks
+    between two transactions that each lock one batch)."""
+    for i in range(0, len(evse_ids), 1000):
+        chunk = list(evse_ids[i : i + 1000])
+        conn.execute(
+            select(t.evses.c.id)
+            .where(t.evses.c.id.in_(chunk))
+            .order_by(t.evses.c.id)
+            .with_for_update()
+        ).all()

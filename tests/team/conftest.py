@@ -1,0 +1,1 @@
+"""Everything here runs on SQLite and on PostgreSQL."""
