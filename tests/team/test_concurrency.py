@@ -25,7 +25,6 @@ from charge_tui.engine.network import generate_network
 from charge_tui.service import ReservationService
 from charge_tui.store.audit import check_invariants
 from charge_tui.store.db import Database
-
 from tests.factories import CENTER, NOW
 from tests.invariants import violations
 
