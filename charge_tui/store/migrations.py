@@ -8,7 +8,9 @@ ends; the dialect-specific parts say so.
 - 1: the tables of ``tables.py`` as first released, and the append-only triggers on events.
 - 2: PostgreSQL: ``btree_gist`` and an exclusion constraint so that no EVSE ever holds two
   overlapping confirmed/completed slots (SQLite serialises writers with ``BEGIN IMMEDIATE``
-  instead, and the service checks under that lock).
+  instead, and the service checks under that lock). It is checked at commit (``DEFERRABLE
+  INITIALLY DEFERRED``): inside one transaction a slot may be freed (no-show, cancel, move) and
+  taken by another reservation in any row order, as long as the committed state never overlaps.
 - 3: every index declared in ``tables.py`` exists (console sort orders and search).
 """
 
@@ -66,7 +68,7 @@ def _v2_exclusion(conn: Connection, dialect: str) -> None:
         conn.exec_driver_sql(
             f"ALTER TABLE reservations ADD CONSTRAINT {NO_DOUBLE_BOOKING} EXCLUDE USING gist "
             "(evse WITH =, int8range(scheduled_start_time, scheduled_end_time) WITH &&) "
-            "WHERE (status IN ('confirmed', 'completed'))"
+            "WHERE (status IN ('confirmed', 'completed')) DEFERRABLE INITIALLY DEFERRED"
         )
 
 

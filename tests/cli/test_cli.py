@@ -15,9 +15,10 @@ from tests.factories import NOW, params
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("CHARGE_TUI_DB", str(path))
+def env(db_url, monkeypatch):
+    """The store every command here uses: SQLite, then PostgreSQL (same tests, both back ends)."""
+    path = db_url
+    monkeypatch.setenv("CHARGE_TUI_DB", db_url)
     monkeypatch.setenv("CHARGE_TUI_NOW", str(NOW))
     return path
 

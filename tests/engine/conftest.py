@@ -12,7 +12,7 @@ from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Evse, Station
 from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.service import ReservationService
-from charge_tui.store.db import Database
+from tests.conftest import both_backends_db
 
 T0 = 1_795_000_000 // 3600 * 3600  # a whole hour, for readable slots
 LAT, LON = 37.7749, -122.4194
@@ -59,11 +59,8 @@ def params(
     }
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'engine.db'}")
-    yield database
-    database.dispose()
+# The engine tests that take ``db`` run on SQLite and on PostgreSQL (tests/backends.py).
+db = pytest.fixture(both_backends_db, name="db")
 
 
 @pytest.fixture
