@@ -22,6 +22,8 @@ from charge_tui.store.audit import check_invariants
 from charge_tui.store.db import Database, resolve_url
 
 _D = SimConfig()
+#: SQLite page cache of the simulator's connection (see ``Database``): its writes touch every index.
+SIM_CACHE_MIB = 256
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -209,7 +211,7 @@ class _Progress:
 
 def _simulate(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    db = Database(resolve_url(args.db))
+    db = Database(resolve_url(args.db), cache_size_mib=SIM_CACHE_MIB)
     sim = Simulator.for_database(db, config)
     progress = _Progress(args.quiet)
     abandoned = False

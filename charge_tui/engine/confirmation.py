@@ -157,6 +157,8 @@ class ConfirmationEngine:
         self.option_window = max(1, option_window)
         self._network: NetworkIndex | None = None
         self._signature: tuple | None = None
+        # The unit of work (transaction) in which the signature was last checked.
+        self._checked_in: UnitOfWork | None = None
         # Candidate EVSEs of the reservations waiting for a retry (dropped when the network
         # changes): a retry does not recompute them.
         self._options: dict[str, OptionCursor] = {}
@@ -224,6 +226,7 @@ class ConfirmationEngine:
         """Forget the network (and the candidates computed from it); reloaded next tick."""
         self._network = None
         self._signature = None
+        self._checked_in = None
         self._options.clear()
 
     def network(self, uow: UnitOfWork) -> NetworkIndex:
@@ -232,11 +235,20 @@ class ConfirmationEngine:
         return self._network
 
     def _refresh_network(self, uow: UnitOfWork) -> None:
+        if self._network is not None and self._serialised(uow):
+            # Checked earlier in this same SQLite write transaction: no one else can have
+            # changed the network since (we hold the write lock), and our own changes are applied
+            # to the index by ``_network_changed``.
+            return
         sig = network_signature(uow.conn)
         if self._network is None or sig != self._signature:
             self._network = NetworkIndex.load(uow.conn)
             self._signature = sig
             self._options.clear()
+        self._checked_in = uow
+
+    def _serialised(self, uow: UnitOfWork) -> bool:
+        return self._checked_in is uow and uow.conn.dialect.name == "sqlite"
 
     # ----------------------------------------------------------------- faults
     def fault(self, uow: UnitOfWork, evse_id: str, result: TickResult | None = None) -> list:
@@ -271,7 +283,7 @@ class ConfirmationEngine:
         if status is not EvseStatus.AVAILABLE:
             others = tuple(sorted((*others, (evse_id, status.value))))
         expected = (n_stations, n_evses, others)
-        self._signature = network_signature(uow.conn)
+        self._signature = expected if self._serialised(uow) else network_signature(uow.conn)
         if self._signature != expected:
             self._network = None
         self._options.clear()

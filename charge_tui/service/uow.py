@@ -2,7 +2,7 @@
 
 All writes go through :class:`UnitOfWork`. Each operation reads the current state (from this
 transaction's buffer first, then the store), asks the state machine for the transition, and buffers
-the new row and its event. :meth:`flush` writes them in three statements (insert reservations,
+the new row and its event. :meth:`flush` writes them with ``executemany`` (insert reservations,
 update reservations with a version check, insert events); the caller's transaction commits them.
 
 Slot look-ups see the slots booked or released earlier in the same transaction (an in-memory
@@ -51,10 +51,14 @@ from charge_tui.domain.validation import check_idempotency_key, validate_create
 from charge_tui.store import queries
 from charge_tui.store import tables as t
 from charge_tui.store.mapping import (
-    MUTABLE_COLUMNS,
+    EVENT_COLUMNS,
+    RESERVATION_COLUMNS,
+    changed_values,
     event_to_row,
+    event_values,
     evse_to_row,
     reservation_to_row,
+    reservation_values,
     station_to_row,
 )
 
@@ -90,7 +94,8 @@ class UnitOfWork:
         self.config = config
         self._multi_rowcount = supports_multi_rowcount
         self._cache: dict[str, Reservation] = {}
-        self._loaded_version: dict[str, int] = {}
+        # Each reservation as the store holds it (read, or written by the last flush).
+        self._loaded: dict[str, Reservation] = {}
         self._inserted: set[str] = set()
         self._dirty: set[str] = set()
         self._events: list[Event] = []
@@ -123,7 +128,7 @@ class UnitOfWork:
 
     def _remember(self, r: Reservation) -> None:
         self._cache[r.id] = r
-        self._loaded_version[r.id] = r.version
+        self._loaded[r.id] = r
         self._track_slot(None, r)
 
     def _track_slot(self, before: Reservation | None, after: Reservation) -> None:
@@ -480,50 +485,57 @@ class UnitOfWork:
         return new
 
     # ---------------------------------------------------------------- flush
+    def _sqlite_cursor(self) -> Any | None:
+        """The DBAPI cursor of this transaction's connection on SQLite (the hot statements skip
+        SQLAlchemy's per-row parameter processing there); None on other back ends, which stay
+        on SQLAlchemy Core."""
+        if self.conn.dialect.name != "sqlite":
+            return None
+        return self.conn.connection.driver_connection.cursor()
+
     def flush(self) -> None:
+        """Write what is buffered: new reservations (one insert), changed ones (one update per set
+        of changed columns, each setting only those columns, with a version check), then their
+        events. On SQLite through the DBAPI cursor of the same transaction."""
         conn = self.conn
+        cur = self._sqlite_cursor()
+        try:
+            self._flush(conn, cur)
+        finally:
+            if cur is not None:
+                cur.close()
+
+    def _flush(self, conn: Connection, cur: Any | None) -> None:
         if self._inserted:
-            rows = [reservation_to_row(self._cache[i]) for i in self._inserted]
-            conn.execute(insert(R), rows)
-            for i in self._inserted:
-                self._loaded_version[i] = self._cache[i].version
+            new = [self._cache[i] for i in sorted(self._inserted)]
+            if cur is not None:
+                cur.executemany(_INSERT_RESERVATION_SQL, [reservation_values(r) for r in new])
+            else:
+                conn.execute(insert(R), [reservation_to_row(r) for r in new])
+            for r in new:
+                self._loaded[r.id] = r
             self._inserted.clear()
         if self._dirty:
-            stmt = (
-                update(R)
-                .where(R.c.id == bindparam("b_id"), R.c.version == bindparam("b_version"))
-                .values({c: bindparam(c) for c in MUTABLE_COLUMNS})
-            )
-            params = []
+            # Group the rows by the set of columns that changed: an update rewrites only the
+            # indexes on the columns it sets.
+            groups: dict[tuple[str, ...], list[tuple[str, int, tuple[Any, ...]]]] = {}
             for i in sorted(self._dirty):
-                row = reservation_to_row(self._cache[i])
-                p = {c: row[c] for c in MUTABLE_COLUMNS}
-                p["b_id"] = i
-                p["b_version"] = self._loaded_version[i]
-                params.append(p)
-            if self._multi_rowcount or len(params) == 1:
-                n = conn.execute(stmt, params).rowcount
-                if n != len(params):
-                    raise ChargeError(
-                        CONCURRENT_UPDATE,
-                        "A reservation was changed by someone else during this update; "
-                        "nothing was written. Look again and retry.",
-                        "id",
+                old = self._loaded[i]
+                vals = changed_values(old, self._cache[i])
+                if vals:
+                    groups.setdefault(tuple(vals), []).append(
+                        (i, old.version, tuple(vals.values()))
                     )
-            else:
-                for p in params:
-                    if conn.execute(stmt, p).rowcount != 1:
-                        raise ChargeError(
-                            CONCURRENT_UPDATE,
-                            f"Reservation {p['b_id']} was changed by someone else; nothing was "
-                            "written. Look again and retry.",
-                            "id",
-                        )
+            for cols, rows in groups.items():
+                self._update_group(conn, cur, cols, rows)
             for i in self._dirty:
-                self._loaded_version[i] = self._cache[i].version
+                self._loaded[i] = self._cache[i]
             self._dirty.clear()
         if self._events:
-            conn.execute(insert(t.events), [event_to_row(e) for e in self._events])
+            if cur is not None:
+                cur.executemany(_INSERT_EVENT_SQL, [event_values(e) for e in self._events])
+            else:
+                conn.execute(insert(t.events), [event_to_row(e) for e in self._events])
             self._events.clear()
         if self._idempotency:
             conn.execute(
@@ -534,3 +546,62 @@ class UnitOfWork:
                 ],
             )
             self._idempotency.clear()
+
+    def _update_group(
+        self,
+        conn: Connection,
+        cur: Any | None,
+        cols: tuple[str, ...],
+        rows: list[tuple[str, int, tuple[Any, ...]]],
+    ) -> None:
+        if cur is not None:
+            sql = (
+                f"UPDATE reservations SET {', '.join(f'{c} = ?' for c in cols)} "
+                "WHERE id = ? AND version = ?"
+            )
+            cur.executemany(sql, [(*vals, i, version) for i, version, vals in rows])
+            if cur.rowcount != len(rows):
+                raise _lost_race()
+            return
+        stmt = (
+            update(R)
+            .where(R.c.id == bindparam("b_id"), R.c.version == bindparam("b_version"))
+            .values({c: bindparam(c) for c in cols})
+        )
+        params = []
+        for i, version, vals in rows:
+            p = dict(zip(cols, vals, strict=True))
+            p["b_id"] = i
+            p["b_version"] = version
+            params.append(p)
+        if self._multi_rowcount or len(params) == 1:
+            if conn.execute(stmt, params).rowcount != len(params):
+                raise _lost_race()
+        else:
+            for p in params:
+                if conn.execute(stmt, p).rowcount != 1:
+                    raise ChargeError(
+                        CONCURRENT_UPDATE,
+                        f"Reservation {p['b_id']} was changed by someone else; nothing was "
+                        "written. Look again and retry.",
+                        "id",
+                    )
+
+
+def _lost_race() -> ChargeError:
+    return ChargeError(
+        CONCURRENT_UPDATE,
+        "A reservation was changed by someone else during this update; nothing was written. "
+        "Look again and retry.",
+        "id",
+    )
+
+
+_INSERT_RESERVATION_SQL = (
+    f"INSERT INTO reservations ({', '.join(RESERVATION_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in RESERVATION_COLUMNS)})"
+)
+_INSERT_EVENT_SQL = (
+    f"INSERT INTO reservation_events ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
+)

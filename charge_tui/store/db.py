@@ -82,7 +82,18 @@ def _display_url(url: str) -> str:
 class Database:
     """An opened store: the SQLAlchemy engine plus the transaction helpers the service uses."""
 
-    def __init__(self, url: str, *, create: bool = True, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        create: bool = True,
+        echo: bool = False,
+        cache_size_mib: int | None = None,
+    ) -> None:
+        """``cache_size_mib``: SQLite page cache per connection (default SQLite's 2 MiB). Bulk
+        writers (the simulator) set a larger one: every write touches pages of a dozen indexes,
+        and rereading them from the OS costs more than the write. The console keeps the default
+        (its memory stays small)."""
         self.url = url
         try:
             parsed = make_url(url)
@@ -98,7 +109,7 @@ class Database:
                 echo=echo,
                 connect_args={"check_same_thread": False, "timeout": timeout / 1000},
             )
-            _install_sqlite_hooks(self.engine, timeout)
+            _install_sqlite_hooks(self.engine, timeout, cache_size_mib)
         else:
             try:
                 self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
@@ -149,7 +160,7 @@ class Database:
         self.engine.dispose()
 
 
-def _install_sqlite_hooks(engine: Engine, timeout_ms: int) -> None:
+def _install_sqlite_hooks(engine: Engine, timeout_ms: int, cache_size_mib: int | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised via every test
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling is off).
@@ -161,6 +172,8 @@ def _install_sqlite_hooks(engine: Engine, timeout_ms: int) -> None:
             cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
+        if cache_size_mib:
+            cur.execute(f"PRAGMA cache_size = -{int(cache_size_mib) * 1024}")
         cur.close()
 
     @event.listens_for(engine, "begin")

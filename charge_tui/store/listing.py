@@ -15,7 +15,7 @@ Every query here costs what it returns, not what the store holds:
 
   * an exact reservation id (``rsv_`` + 24 characters) is a primary-key look-up;
   * text that starts like an id (``rsv_``, ``drv_``, ``veh_``, ``sta_``, ``evse_``) is a prefix
-    range on that column's index. If at most :data:`INDEXED_MATCH_LIMIT` rows match, the page is
+    range on that column's index. If at most :data:`INDEXED_MATCH_LIMIT` rows start so, the page is
     read through that index and sorted (at most that many rows); if more match, the search is a
     bounded scan (below), which finds dense matches quickly;
   * anything else (a name in the metadata, ``key=value``, a fragment of an id) is a substring
@@ -124,6 +124,7 @@ class SearchPlan:
 
     @property
     def index_name(self) -> str | None:
+        """The index serving a prefix search (SQLite's name; the tests check the plans)."""
         return PREFIX_INDEX.get(self.column or "")
 
 
@@ -136,6 +137,9 @@ PREFIX_COLUMNS = {
     "evse_": "evse",
 }
 PREFIX_INDEX = {
+    # The primary key's own index (SQLite names it so): without the hint a prefix of ids under a
+    # status filter walks the whole status range in order, testing every id.
+    "id": "sqlite_autoindex_reservations_1",
     "driver": "ix_reservations_driver",
     "vehicle": "ix_reservations_vehicle",
     "charging_station": "ix_reservations_station",
@@ -248,14 +252,28 @@ def _rows_by_ids(conn: Connection, ids: list[str]) -> dict[str, Reservation]:
 
 
 def count_matches(conn: Connection, q: ListQuery, cap: int) -> int:
-    """How many rows match the status and search, counting at most ``cap`` (through the search
-    column's index for an id/prefix search)."""
+    """How many rows match the status and search, counting at most ``cap``."""
     plan = plan_search(q.search)
+    if plan.kind == "prefix":
+        return sum(1 for c in _prefix_range(conn, q, plan, cap) if _candidate_ok(q, c))
     inner = select(literal(1)).select_from(R).where(*_base_filter(q), search_predicate(plan))
-    if plan.index_name:
-        inner = inner.with_hint(R, f"INDEXED BY {plan.index_name}", "sqlite")
     sub = inner.limit(cap).subquery()
     return int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+
+
+def _prefix_range(conn: Connection, q: ListQuery, plan: SearchPlan, cap: int) -> list:
+    """(id, status, sort value) of up to ``cap`` rows whose search column starts with the text.
+
+    The statement tests nothing but the column's range, so the column's index is the only one
+    that serves it: a status filter or a keyset in the same statement could lure the planner
+    onto a status or order index and a walk of that whole range, testing every row. (SQLAlchemy
+    renders no ``INDEXED BY`` hint for SQLite.)"""
+    stmt = select(R.c.id, R.c.status, _sort_col(q)).where(search_predicate(plan)).limit(cap)
+    return list(conn.execute(stmt).all())
+
+
+def _candidate_ok(q: ListQuery, c) -> bool:
+    return q.status is None or c[1] == q.status.value
 
 
 def _walk(
@@ -272,26 +290,57 @@ def _walk(
     (``backward``: against it), not beyond ``until``. Rows come back in the order walked."""
     sql_desc = q.descending != backward
     plan = plan_search(q.search)
-    where = _base_filter(q) + _keyset(q, cursor, sql_desc, inclusive, until)
-    use_scan = plan.kind == "substring"
-    hint: str | None = None
     if plan.kind == "prefix":
-        if count_matches(conn, q, INDEXED_MATCH_LIMIT + 1) > INDEXED_MATCH_LIMIT:
-            use_scan = True
-        else:
-            hint = plan.index_name
-    if use_scan:
+        found = _prefix_range(conn, q, plan, INDEXED_MATCH_LIMIT + 1)
+        if len(found) <= INDEXED_MATCH_LIMIT:
+            return _walk_candidates(
+                conn,
+                q,
+                found,
+                cursor,
+                sql_desc=sql_desc,
+                inclusive=inclusive,
+                limit=limit,
+                until=until,
+            )
+    if plan.kind in ("substring", "prefix"):
         return _scan(
             conn, q, plan, cursor, sql_desc=sql_desc, inclusive=inclusive, limit=limit, until=until
         )
-    stmt = select(R).where(*where, search_predicate(plan))
-    if hint:
-        stmt = stmt.with_hint(R, f"INDEXED BY {hint}", "sqlite")
-    stmt = _ordered(q, stmt, sql_desc).limit(limit + 1)
+    where = _base_filter(q) + _keyset(q, cursor, sql_desc, inclusive, until)
+    stmt = _ordered(q, select(R).where(*where, search_predicate(plan)), sql_desc).limit(limit + 1)
     rows = [reservation_from_row(m) for m in conn.execute(stmt).mappings()]
     more = len(rows) > limit
     rows = rows[:limit]
     resume = q.cursor_of(rows[-1]) if rows else cursor
+    return ListPage(tuple(rows), more, resume if more else None)
+
+
+def _walk_candidates(
+    conn: Connection,
+    q: ListQuery,
+    found: list,
+    cursor: Cursor | None,
+    *,
+    sql_desc: bool,
+    inclusive: bool,
+    limit: int,
+    until: Cursor | None,
+) -> ListPage:
+    """A page of a prefix search from its (at most INDEXED_MATCH_LIMIT) candidates: the status
+    filter, the keyset and the order applied in Python, the page's rows read by primary key."""
+    keys = sorted(((int(c[2]), c[0]) for c in found if _candidate_ok(q, c)), reverse=sql_desc)
+    if cursor is not None:
+        if sql_desc:
+            keys = [k for k in keys if (k <= cursor if inclusive else k < cursor)]
+        else:
+            keys = [k for k in keys if (k >= cursor if inclusive else k > cursor)]
+    if until is not None:
+        keys = [k for k in keys if (k >= until if sql_desc else k <= until)]
+    more = len(keys) > limit
+    keys = keys[:limit]
+    rows = _in_order(conn, [(k[1], k) for k in keys])
+    resume = keys[-1] if keys else cursor
     return ListPage(tuple(rows), more, resume if more else None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -18,8 +19,13 @@ from charge_tui.domain.model import (
 )
 
 
+@functools.lru_cache(maxsize=512)
 def _connectors(text: str) -> tuple[ConnectorType, ...]:
     return tuple(ConnectorType(c) for c in text.split(",") if c)
+
+
+_STATUS = {s.value: s for s in Status}
+_FAILURE = {f.value: f for f in FailureReason}
 
 
 def connectors_text(types: tuple[ConnectorType, ...] | list[ConnectorType]) -> str:
@@ -28,11 +34,12 @@ def connectors_text(types: tuple[ConnectorType, ...] | list[ConnectorType]) -> s
 
 def reservation_from_row(row: Mapping[str, Any]) -> Reservation:
     fr = row["failure_reason"]
+    meta = row["metadata_json"]
     return Reservation(
         id=row["id"],
         created=row["created"],
         updated=row["updated"],
-        status=Status(row["status"]),
+        status=_STATUS[row["status"]],
         driver=row["driver"],
         vehicle=row["vehicle"],
         connector_types=_connectors(row["connector_types"]),
@@ -43,7 +50,7 @@ def reservation_from_row(row: Mapping[str, Any]) -> Reservation:
         service_area=ServiceArea(
             row["area_latitude"], row["area_longitude"], row["area_radius_meters"]
         ),
-        metadata=json.loads(row["metadata_json"] or "{}"),
+        metadata=json.loads(meta) if meta and meta != "{}" else {},
         payment_method=row["payment_method"],
         reservation_fee=row["reservation_fee"],
         currency=row["currency"],
@@ -58,7 +65,7 @@ def reservation_from_row(row: Mapping[str, Any]) -> Reservation:
         confirmed_at=row["confirmed_at"],
         scheduled_start_time=row["scheduled_start_time"],
         scheduled_end_time=row["scheduled_end_time"],
-        failure_reason=FailureReason(fr) if fr else None,
+        failure_reason=_FAILURE[fr] if fr else None,
         version=row["version"],
         fees_charged=row["fees_charged"],
         next_check_at=row["next_check_at"],
@@ -120,6 +127,150 @@ MUTABLE_COLUMNS = (
     "version",
     "fees_charged",
     "next_check_at",
+)
+
+
+#: Every column of ``reservations``, in the order of :func:`reservation_values`.
+RESERVATION_COLUMNS = (
+    "id",
+    "created",
+    "updated",
+    "status",
+    "driver",
+    "vehicle",
+    "connector_types",
+    "preferred_start_time",
+    "preferred_end_time",
+    "earliest_start_time",
+    "latest_end_time",
+    "area_latitude",
+    "area_longitude",
+    "area_radius_meters",
+    "metadata_json",
+    "payment_method",
+    "reservation_fee",
+    "currency",
+    "free_cancellation_until",
+    "late_cancellation_fee",
+    "no_show_fee",
+    "grace_period_seconds",
+    "charging_station",
+    "evse",
+    "confirmed_at",
+    "scheduled_start_time",
+    "scheduled_end_time",
+    "failure_reason",
+    "version",
+    "fees_charged",
+    "next_check_at",
+)
+
+
+def reservation_values(r: Reservation) -> tuple[Any, ...]:
+    """:func:`reservation_to_row` as a tuple in :data:`RESERVATION_COLUMNS` order (the bulk
+    insert's parameters)."""
+    a, p = r.service_area, r.cancellation_policy
+    return (
+        r.id,
+        r.created,
+        r.updated,
+        r.status.value,
+        r.driver,
+        r.vehicle,
+        connectors_text(r.connector_types),
+        r.preferred_start_time,
+        r.preferred_end_time,
+        r.earliest_start_time,
+        r.latest_end_time,
+        a.latitude,
+        a.longitude,
+        a.radius_meters,
+        json.dumps(dict(r.metadata), sort_keys=True, separators=(",", ":")) if r.metadata else "{}",
+        r.payment_method,
+        r.reservation_fee,
+        r.currency,
+        p.free_cancellation_until,
+        p.late_cancellation_fee,
+        p.no_show_fee,
+        p.grace_period_seconds,
+        r.charging_station,
+        r.evse,
+        r.confirmed_at,
+        r.scheduled_start_time,
+        r.scheduled_end_time,
+        r.failure_reason.value if r.failure_reason else None,
+        r.version,
+        r.fees_charged,
+        r.next_check_at,
+    )
+
+
+def changed_values(old: Reservation, new: Reservation) -> dict[str, Any]:
+    """The columns of :data:`MUTABLE_COLUMNS` whose value differs between ``old`` (as stored) and
+    ``new``, with their new values, in :data:`MUTABLE_COLUMNS` order (an update sets only those)."""
+    out: dict[str, Any] = {}
+    if old.updated != new.updated:
+        out["updated"] = new.updated
+    if old.status is not new.status:
+        out["status"] = new.status.value
+    if old.reservation_fee != new.reservation_fee:
+        out["reservation_fee"] = new.reservation_fee
+    if old.currency != new.currency:
+        out["currency"] = new.currency
+    po, pn = old.cancellation_policy, new.cancellation_policy
+    if po is not pn:
+        if po.free_cancellation_until != pn.free_cancellation_until:
+            out["free_cancellation_until"] = pn.free_cancellation_until
+        if po.late_cancellation_fee != pn.late_cancellation_fee:
+            out["late_cancellation_fee"] = pn.late_cancellation_fee
+        if po.no_show_fee != pn.no_show_fee:
+            out["no_show_fee"] = pn.no_show_fee
+        if po.grace_period_seconds != pn.grace_period_seconds:
+            out["grace_period_seconds"] = pn.grace_period_seconds
+    if old.charging_station != new.charging_station:
+        out["charging_station"] = new.charging_station
+    if old.evse != new.evse:
+        out["evse"] = new.evse
+    if old.confirmed_at != new.confirmed_at:
+        out["confirmed_at"] = new.confirmed_at
+    if old.scheduled_start_time != new.scheduled_start_time:
+        out["scheduled_start_time"] = new.scheduled_start_time
+    if old.scheduled_end_time != new.scheduled_end_time:
+        out["scheduled_end_time"] = new.scheduled_end_time
+    if old.failure_reason is not new.failure_reason:
+        out["failure_reason"] = new.failure_reason.value if new.failure_reason else None
+    if old.version != new.version:
+        out["version"] = new.version
+    if old.fees_charged != new.fees_charged:
+        out["fees_charged"] = new.fees_charged
+    if old.next_check_at != new.next_check_at:
+        out["next_check_at"] = new.next_check_at
+    return out
+
+
+def event_values(e: Event) -> tuple[Any, ...]:
+    """:func:`event_to_row` as a tuple in :data:`EVENT_COLUMNS` order."""
+    return (
+        e.id,
+        e.reservation_id,
+        e.type,
+        e.created,
+        e.actor,
+        e.status.value,
+        json.dumps(e.previous, sort_keys=True, separators=(",", ":")) if e.previous else "{}",
+        json.dumps(e.data, sort_keys=True, separators=(",", ":")) if e.data else "{}",
+    )
+
+
+EVENT_COLUMNS = (
+    "id",
+    "reservation_id",
+    "type",
+    "created",
+    "actor",
+    "status",
+    "previous_json",
+    "data_json",
 )
 
 

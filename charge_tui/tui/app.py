@@ -13,28 +13,39 @@ from __future__ import annotations
 
 import time
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import Provider
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from charge_tui.domain.errors import ChargeError, StoreUnavailable
 from charge_tui.domain.timeparse import local_zone
-from charge_tui.service import ReservationService
-from charge_tui.tui.commands import ScreenCommands
 from charge_tui.tui.data import ConsoleData
-from charge_tui.tui.demo import DemoDriver
 from charge_tui.tui.messages import DemoTick, StoreChanged, TokenRead
 from charge_tui.tui.screens.error import ErrorScreen
-from charge_tui.tui.screens.help import HelpScreen
 from charge_tui.tui.screens.list import ListScreen
+
+if TYPE_CHECKING:
+    from charge_tui.service import ReservationService
+    from charge_tui.tui.demo import DemoDriver
+
+# Startup cost: what the first screen does not need (the palette's provider, the help
+# screen, the demo driver and through it the simulator) is imported when first used.
+
+
+def _screen_commands() -> type[Provider]:
+    from charge_tui.tui.commands import ScreenCommands
+
+    return ScreenCommands
 
 
 class ChargeApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "charge-tui"
-    COMMANDS = App.COMMANDS | {ScreenCommands}
+    COMMANDS = App.COMMANDS | {_screen_commands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -137,6 +148,8 @@ class ChargeApp(App[None]):
 
     # ------------------------------------------------------------------ help, errors
     def action_help(self) -> None:
+        from charge_tui.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 

@@ -46,14 +46,14 @@ class ConsoleData:
             return fn(conn)
 
     # ------------------------------------------------------------------ list
-    def first(self, q: ListQuery) -> Window:
-        return self._read(lambda c: win.first(c, q))
+    def first(self, q: ListQuery, limit: int | None = None) -> Window:
+        return self._read(lambda c: win.first(c, q, limit))
 
-    def last(self, q: ListQuery) -> Window:
-        return self._read(lambda c: win.last(c, q))
+    def last(self, q: ListQuery, limit: int | None = None) -> Window:
+        return self._read(lambda c: win.last(c, q, limit))
 
-    def around(self, q: ListQuery, reservation_id: str) -> Window | None:
-        return self._read(lambda c: win.around(c, q, reservation_id))
+    def around(self, q: ListQuery, reservation_id: str, limit: int | None = None) -> Window | None:
+        return self._read(lambda c: win.around(c, q, reservation_id, limit))
 
     def forward(self, w: Window, max_rows: int | None = None) -> Window:
         return self._read(lambda c: win.forward(c, w, max_rows=max_rows))

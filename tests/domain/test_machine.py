@@ -230,3 +230,33 @@ def test_apply_is_pure():
     r = pending()
     apply(r, Action.CANCEL, NOW)
     assert r.status is Status.PENDING and r.version == 1
+
+
+def test_previous_is_the_api_diff_of_every_transition():
+    """``apply`` diffs only the changed fields; the result is the full API diff's."""
+    from charge_tui.domain.api import api_diff, reservation_to_api
+
+    pricing = Pricing(reservation_fee=500, free_cancellation_seconds=3600, grace_period_seconds=600)
+    st = Station("sta_1", "T", STATION.latitude, STATION.longitude, "a", pricing)
+    other = Evse("evse_9", "sta_1", (ConnectorType.CCS1,), 150.0)
+    cases = []
+    for r in (pending(), confirmed()):
+        for action in Action:
+            for now in (NOW, START - 60, START + 1300, END + 86400 * 3):
+                for a in (
+                    None,
+                    Assignment(st, EVSE, START, END),
+                    Assignment(st, other, START, END),
+                ):
+                    for reason in (None, *FailureReason):
+                        cases.append((r, action, now, a, reason))
+    seen = 0
+    for r, action, now, a, reason in cases:
+        try:
+            tr = apply(r, action, now, assignment=a, reason=reason)
+        except ChargeError:
+            continue
+        seen += 1
+        assert tr.previous == api_diff(reservation_to_api(r), reservation_to_api(tr.after))
+        assert list(tr.previous) == [k for k in machine.API_FIELDS if k in tr.previous]
+    assert seen > 20

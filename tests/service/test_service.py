@@ -291,3 +291,35 @@ def test_event_log_records_previous_values(service):
 def test_event_log_helper(service, db):
     service.create(params())
     assert len(event_log(db)) == 1
+
+
+def test_partial_updates_store_the_whole_new_row(service, db, clock):
+    """The flush sets only the columns that changed (grouped by changed-column set); what the
+    store holds afterwards is still exactly the new reservation, column for column."""
+    from charge_tui.store.mapping import reservation_to_row
+
+    tiny_network(service)
+    with service.transaction() as uow:
+        a, b, c, d = (uow.create(params()) for _ in range(4))
+    with service.transaction() as uow:
+        mine = [
+            uow.confirm(a.id),
+            uow.cancel(b.id),
+            uow.fail(c.id, "payment_failed"),
+        ]
+        uow.set_next_check(d.id, NOW + 123)  # no version change: only next_check_at is set
+        mine.append(uow.get(d.id))
+        mine.append(uow.create(params()))  # inserted and never updated
+    with db.engine.connect() as conn:
+        for r in mine:
+            row = conn.execute(text("SELECT * FROM reservations WHERE id = :i"), {"i": r.id})
+            assert dict(row.mappings().one()) == reservation_to_row(r)
+    clock.at = mine[0].scheduled_start_time
+    with service.transaction() as uow:
+        done = uow.complete(a.id)
+        moved = uow.cancel(d.id)
+    with db.engine.connect() as conn:
+        for r in (done, moved):
+            row = conn.execute(text("SELECT * FROM reservations WHERE id = :i"), {"i": r.id})
+            assert dict(row.mappings().one()) == reservation_to_row(r)
+    assert violations(db) == []

@@ -34,6 +34,8 @@ def test_upgrade_in_place_keeps_data(db_url, clock):
     with old.write() as conn:
         migrations.upgrade(conn, old.dialect, target=1)
         conn.exec_driver_sql("DROP INDEX ix_reservations_status_next_check")
+        # version 1 also had an index on `updated` alone, which migration 4 drops
+        conn.exec_driver_sql("CREATE INDEX ix_reservations_updated ON reservations (updated)")
     svc = ReservationService(old, clock=clock)
     r = svc.create(params())
     with old.read() as conn:
@@ -45,6 +47,7 @@ def test_upgrade_in_place_keeps_data(db_url, clock):
         assert migrations.current_version(conn) == migrations.LATEST
         names = {ix["name"] for ix in inspect(conn).get_indexes("reservations")}
     assert "ix_reservations_status_next_check" in names
+    assert "ix_reservations_updated" not in names
     assert ReservationService(upgraded, clock=clock).retrieve(r.id) == r
     Database(db_url).dispose()  # opening again is a no-op
     upgraded.dispose()

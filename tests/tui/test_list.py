@@ -251,7 +251,7 @@ async def test_store_failure_shows_an_error_modal_not_a_crash(sample, monkeypatc
         monkeypatch.setattr(app.data, "token", broken)
         for _ in range(20):
             await pilot.pause(0.05)
-            if isinstance(app.screen, ErrorScreen):
+            if isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"):
                 break
         assert isinstance(app.screen, ErrorScreen)
         assert "locked" in str(app.screen.query_one("#error-message").render())

@@ -196,3 +196,23 @@ async def test_end_reads_the_last_page_directly(big, monkeypatch):
         await pilot.press("home")
         await settle(pilot)
         assert highlighted(app) == want[0]
+
+
+async def test_end_pressed_before_the_first_window_settles_stays_on_the_last_row(big, monkeypatch):
+    """``end`` right after the first rows show: the pages then read above the last one must not
+    pull the window away from the cursor (the viewport lags behind a jump) nor swing it back and
+    forth; the cursor stays on the last reservation and the table stays bounded."""
+    monkeypatch.setattr(win, "PAGE", 20)
+    monkeypatch.setattr(win, "MAX_ROWS", 60)
+    want = store_order(big, ListQuery())
+    app = make_app(big)
+    async with app.run_test(size=(120, 16)) as pilot:
+        while table(app).row_count == 0:
+            await pilot.pause()
+        await pilot.press("end")
+        await settle(pilot, rounds=6)
+        assert highlighted(app) == want[-1]
+        assert window(app).at_end
+        assert table(app).row_count <= 60
+        assert rows(app) == want[-table(app).row_count :]
+        assert not app.screen.query_one(ReservationList).loading

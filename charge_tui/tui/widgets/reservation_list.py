@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +32,10 @@ from charge_tui.tui.views import COLUMNS, RowView, column_widths, diff_rows, row
 from charge_tui.tui.window import Window
 
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
+#: A diff removing more rows than this rebuilds the table instead (see ``_apply``).
+REBUILD_AFTER = 16
+#: A new window reads at least this many rows first (see ``_first_rows``).
+FIRST_ROWS = 40
 
 
 class ReservationTable(DataTable):
@@ -54,6 +61,81 @@ class ReservationTable(DataTable):
         if int(old) != int(new):
             self.post_message(ReservationList.Scrolled())
 
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """A body cell of one line without Rich's layout machinery.
+
+        DataTable renders every visible cell again after any change to the table (its cell cache
+        is keyed by an update counter), each through ``Console.render_lines(Styled(Padding(...)))``
+        — most of the cost of a frame. Our body cells are one line of left-aligned text, so the
+        same segments are built directly: the text cropped or padded to the column, the cell
+        padding, the cell's style under the cursor's. Headers and anything else take the
+        general path."""
+        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._cell_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row = self.rows[row_key]
+        _label, cells = self._get_row_renderables(row_index)
+        cell = cells[column_index]
+        if (
+            row.height != 1
+            or not isinstance(cell, Text)
+            or cell.justify not in (None, "default", "left")
+            or "\n" in cell.plain
+            or "\t" in cell.plain
+        ):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            column_index < self.fixed_columns,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        pre_style += component_style
+        pad = self.cell_padding
+        inner = max(0, width - 2 * pad)
+        text = cell
+        if text.cell_len > inner:
+            text = cell.copy()
+            text.truncate(inner, overflow=cell.overflow or "fold")
+        console = self.app.console
+        body = list(text.render(console))
+        if text.style:
+            body = list(Segment.apply_style(body, console.get_style(text.style)))
+        body = Segment.adjust_line_length(body, inner)
+        segments = [Segment(" " * pad), *body, Segment(" " * pad)]
+        line = list(Segment.apply_style(segments, pre_style, post_style))
+        lines = [Segment.adjust_line_length(line, width, style=pre_style + post_style)]
+        self._cell_render_cache[cache_key] = lines
+        return lines
+
 
 @dataclass(frozen=True, slots=True)
 class _Request:
@@ -63,6 +145,8 @@ class _Request:
     target: str | None = None
     keep: str | None = None
     max_rows: int | None = None
+    #: Rows to read for a first/last/around window (None: a page).
+    limit: int | None = None
 
 
 class ReservationList(Vertical):
@@ -213,6 +297,10 @@ class ReservationList(Vertical):
     def _start(self, request: _Request) -> None:
         if self.is_mounted:
             request = replace(request, max_rows=self._limits()[1])
+            if request.kind in ("first", "last", "around"):
+                # A new window reads a screenful (and a margin) first, so that it shows as soon
+                # as possible; the pages around it follow in the background (_maybe_extend).
+                request = replace(request, limit=self._first_rows())
         self._loading = True
         self._refresh_wanted = self._refresh_wanted and request.kind != "refresh"
         self.post_message(self.Changed(self.window, True))
@@ -223,12 +311,12 @@ class ReservationList(Vertical):
         d = self.data
         q = request.query
         if request.kind == "first":
-            w: Window | None = d.first(q)
+            w: Window | None = d.first(q, request.limit)
         elif request.kind == "last":
-            w = d.last(q)
+            w = d.last(q, request.limit)
         elif request.kind == "around":
             assert request.target is not None
-            w = d.around(q, request.target)
+            w = d.around(q, request.target, request.limit)
         elif request.kind == "forward":
             assert request.base is not None
             w = d.forward(request.base, request.max_rows)
@@ -287,6 +375,11 @@ class ReservationList(Vertical):
         margin = min(visible + 5, (max_rows - win.PAGE) // 2 - 1)
         return max(1, margin), max_rows
 
+    def _first_rows(self) -> int:
+        """Rows a new window starts with: the visible rows and a margin, at most a page."""
+        visible = max(1, self.table.size.height - 1)
+        return min(win.PAGE, max(FIRST_ROWS, visible + visible // 2))
+
     def _maybe_extend(self) -> None:
         """Fetch the next page when the cursor or the viewport gets near an edge of the window."""
         if self._loading or not self.is_mounted:
@@ -294,14 +387,27 @@ class ReservationList(Vertical):
         w = self.window
         table = self.table
         n = len(w.rows)
-        margin, _max_rows = self._limits()
+        margin, max_rows = self._limits()
         visible = max(1, table.size.height - 1)
         top = int(table.scroll_y)
         bottom = top + visible
         cursor = table.cursor_row if n else 0
-        if not w.at_end and (n == 0 or cursor >= n - margin or bottom >= n - margin // 2):
+        # A page more at one edge drops rows at the other edge; never the cursor's row (the
+        # viewport can lag behind the cursor just after a jump, and must not pull the window
+        # away from it, nor make it swing back and forth).
+        cursor_survives_forward = cursor >= n + win.PAGE - max_rows
+        cursor_survives_backward = cursor + win.PAGE < max_rows
+        if (
+            not w.at_end
+            and (n == 0 or cursor >= n - margin or bottom >= n - margin // 2)
+            and (n == 0 or cursor_survives_forward)
+        ):
             self._start(_Request("forward", w.query, base=w))
-        elif not w.at_start and (cursor < margin or top < margin // 2):
+        elif (
+            not w.at_start
+            and (cursor < margin or top < margin // 2)
+            and (cursor_survives_backward or cursor < margin)
+        ):
             self._start(_Request("backward", w.query, base=w))
 
     # ------------------------------------------------------------------ applying
@@ -313,16 +419,23 @@ class ReservationList(Vertical):
         new_views = [row_view(r, self.zone) for r in w.rows]
         diff = diff_rows(self._views, new_views)
         with self.app.batch_update():
-            for key in diff.removed:
-                table.remove_row(key)
-            for key, col, value in diff.changed:
-                if COLUMN_KEYS[col] in self._widths:
-                    table.update_cell(key, COLUMN_KEYS[col], value)
-            for rv in diff.added:
-                table.add_row(*self._cells(rv), key=rv.key)
-            if diff.order is not None:
-                rank = {k: i for i, k in enumerate(diff.order)}
-                table.sort("id", key=lambda rid: rank[rid])
+            if len(diff.removed) > REBUILD_AFTER:
+                # DataTable.remove_row costs O(rows) each: a new query or a jump replaces most
+                # rows, and rebuilding is then far cheaper than removing them one by one.
+                table.clear()
+                for rv in new_views:
+                    table.add_row(*self._cells(rv), key=rv.key)
+            else:
+                for key in diff.removed:
+                    table.remove_row(key)
+                for key, col, value in diff.changed:
+                    if COLUMN_KEYS[col] in self._widths:
+                        table.update_cell(key, COLUMN_KEYS[col], value)
+                for rv in diff.added:
+                    table.add_row(*self._cells(rv), key=rv.key)
+                if diff.order is not None:
+                    rank = {k: i for i, k in enumerate(diff.order)}
+                    table.sort("id", key=lambda rid: rank[rid])
         self._views = new_views
         self.window = w
         self.query_one("#list-empty", Static).display = not new_views
