@@ -73,39 +73,8 @@ def reservation_from_row(row: Mapping[str, Any]) -> Reservation:
 
 
 def reservation_to_row(r: Reservation) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "created": r.created,
-        "updated": r.updated,
-        "status": r.status.value,
-        "driver": r.driver,
-        "vehicle": r.vehicle,
-        "connector_types": connectors_text(r.connector_types),
-        "preferred_start_time": r.preferred_start_time,
-        "preferred_end_time": r.preferred_end_time,
-        "earliest_start_time": r.earliest_start_time,
-        "latest_end_time": r.latest_end_time,
-        "area_latitude": r.service_area.latitude,
-        "area_longitude": r.service_area.longitude,
-        "area_radius_meters": r.service_area.radius_meters,
-        "metadata_json": json.dumps(dict(r.metadata), sort_keys=True, separators=(",", ":")),
-        "payment_method": r.payment_method,
-        "reservation_fee": r.reservation_fee,
-        "currency": r.currency,
-        "free_cancellation_until": r.cancellation_policy.free_cancellation_until,
-        "late_cancellation_fee": r.cancellation_policy.late_cancellation_fee,
-        "no_show_fee": r.cancellation_policy.no_show_fee,
-        "grace_period_seconds": r.cancellation_policy.grace_period_seconds,
-        "charging_station": r.charging_station,
-        "evse": r.evse,
-        "confirmed_at": r.confirmed_at,
-        "scheduled_start_time": r.scheduled_start_time,
-        "scheduled_end_time": r.scheduled_end_time,
-        "failure_reason": r.failure_reason.value if r.failure_reason else None,
-        "version": r.version,
-        "fees_charged": r.fees_charged,
-        "next_check_at": r.next_check_at,
-    }
+    """Column name -> value for every column of ``reservations``."""
+    return dict(zip(RESERVATION_COLUMNS, reservation_values(r), strict=True))
 
 
 #: Columns a transition may change (everything but the immutable request).
