@@ -63,7 +63,7 @@ class SimConfig:
     stations: int = 40
     hours: float = 24.0
     #: Requests per hour, on average over the day (a Poisson process with a daily profile).
-    rate: float = 90.0
+    rate: float = WorkloadParams.rate
     #: Simulated start (UNIX seconds); None: ``CHARGE_TUI_NOW`` if set, else today 00:00 UTC.
     start: int | None = None
     tick_seconds: int = 60
@@ -72,19 +72,19 @@ class SimConfig:
     speed: float | None = None
     decline_rate: float = 0.025
     declined_card_share: float = 0.006
-    cancel_rate: float = 0.12
-    no_show_rate: float = 0.07
+    cancel_rate: float = WorkloadParams.cancel_rate
+    no_show_rate: float = WorkloadParams.no_show_rate
     #: Station faults per EVSE per day, and the median repair time (lognormal).
     fault_rate: float = 0.05
     repair_hours: float = 3.0
-    dc_share: float = 0.6
-    dc_median_minutes: float = 30.0
-    ac_median_hours: float = 3.0
-    max_slack_minutes: float = 120.0
-    lead_mix: tuple[float, float, float] = (0.40, 0.45, 0.15)
-    lead_minutes_median: float = 45.0
-    lead_hours_median: float = 6.0
-    lead_days_median: float = 3.0
+    dc_share: float = WorkloadParams.dc_share
+    dc_median_minutes: float = WorkloadParams.dc_median_minutes
+    ac_median_hours: float = WorkloadParams.ac_median_hours
+    max_slack_minutes: float = WorkloadParams.max_slack_minutes
+    lead_mix: tuple[float, float, float] = WorkloadParams.lead_mix
+    lead_minutes_median: float = WorkloadParams.lead_minutes_median
+    lead_hours_median: float = WorkloadParams.lead_hours_median
+    lead_days_median: float = WorkloadParams.lead_days_median
     confirm_lead: int = 1800
     retry_seconds: int = 300
     tick_limit: int = 5000

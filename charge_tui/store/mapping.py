@@ -17,6 +17,7 @@ from charge_tui.domain.model import (
     ServiceArea,
     Station,
 )
+from charge_tui.store import tables
 
 
 @functools.lru_cache(maxsize=512)
@@ -99,40 +100,9 @@ MUTABLE_COLUMNS = (
 )
 
 
-#: Every column of ``reservations``, in the order of :func:`reservation_values`.
-RESERVATION_COLUMNS = (
-    "id",
-    "created",
-    "updated",
-    "status",
-    "driver",
-    "vehicle",
-    "connector_types",
-    "preferred_start_time",
-    "preferred_end_time",
-    "earliest_start_time",
-    "latest_end_time",
-    "area_latitude",
-    "area_longitude",
-    "area_radius_meters",
-    "metadata_json",
-    "payment_method",
-    "reservation_fee",
-    "currency",
-    "free_cancellation_until",
-    "late_cancellation_fee",
-    "no_show_fee",
-    "grace_period_seconds",
-    "charging_station",
-    "evse",
-    "confirmed_at",
-    "scheduled_start_time",
-    "scheduled_end_time",
-    "failure_reason",
-    "version",
-    "fees_charged",
-    "next_check_at",
-)
+#: Every column of ``reservations``, in table order, which is the order of
+#: :func:`reservation_values` (a test holds the two together).
+RESERVATION_COLUMNS = tuple(c.name for c in tables.reservations.columns)
 
 
 def reservation_values(r: Reservation) -> tuple[Any, ...]:

@@ -323,3 +323,14 @@ def test_partial_updates_store_the_whole_new_row(service, db, clock):
             row = conn.execute(text("SELECT * FROM reservations WHERE id = :i"), {"i": r.id})
             assert dict(row.mappings().one()) == reservation_to_row(r)
     assert violations(db) == []
+
+
+def test_row_values_follow_the_table_columns(service):
+    """The bulk insert passes values by position: they must follow the table's column order."""
+    from charge_tui.store import tables
+    from charge_tui.store.mapping import RESERVATION_COLUMNS, reservation_to_row
+
+    r = service.create(params(metadata={"k": "v"}))
+    row = reservation_to_row(r)
+    assert tuple(row) == tuple(c.name for c in tables.reservations.columns) == RESERVATION_COLUMNS
+    assert row["metadata_json"] == '{"k":"v"}' and row["area_radius_meters"] == 5000
