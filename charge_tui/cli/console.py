@@ -11,11 +11,16 @@ import argparse
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from charge_tui.domain.clock import ENV_NOW, parse_instant
-from charge_tui.service import ReservationService
-from charge_tui.store.db import Database, resolve_url
+from charge_tui.store.location import resolve_url, sqlite_file
+
+if TYPE_CHECKING:
+    from charge_tui.service import ReservationService
+    from charge_tui.tui.app import ChargeApp
 
 DEMO_WARMUP_HOURS = 3.0
 #: The demo starts at this local (solar) hour of the simulated city, after the warm-up.
@@ -64,16 +69,60 @@ def _store_label(url: str) -> str:
     return f"store: {url.split('@')[-1]}"
 
 
-def run_console(args: argparse.Namespace) -> int:
-    from charge_tui.tui.app import ChargeApp
+def _writable(path: Path) -> bool:
+    """The file and its directory (SQLite's WAL files live beside it) are writable."""
+    return os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
-    url = resolve_url(args.db)
-    db = Database(url)
+
+def console_app(url: str) -> tuple[ChargeApp, Callable[[], None]]:
+    """The console on the store at ``url``, and what to call when it has exited.
+
+    On an existing, writable SQLite store at the current schema, the first screen is read with
+    ``sqlite3`` (``store/firstread.py``) and the store layer is imported and opened right after
+    the first paint, which halves the time to the first list. Anything else (PostgreSQL, a new
+    file, an older schema, a store that cannot be written) opens the store first, so that its
+    problems are reported before the console starts, as one line and exit code 3."""
+    from charge_tui.store.firstread import open_first_read
+    from charge_tui.store.listquery import ListQuery
+    from charge_tui.tui.app import ChargeApp
+    from charge_tui.tui.data import ConsoleData
+
+    label = _store_label(url)
+    path = sqlite_file(url)
+    first = open_first_read(url) if path is not None and _writable(path) else None
+    if first is None:
+        service = _open_service(url)
+        return ChargeApp(service, store_label=label), service.db.dispose
+
+    opened: list[ReservationService] = []
+
+    def opener() -> ReservationService:
+        opened.append(_open_service(url))
+        return opened[-1]
+
+    def close() -> None:
+        first.close()
+        for service in opened:
+            service.db.dispose()
+
+    data = ConsoleData(opener=opener, first_read=first)
+    data.prefetch_opening(ListQuery())
+    return ChargeApp(data, store_label=label), close
+
+
+def _open_service(url: str) -> ReservationService:
+    from charge_tui.service import ReservationService
+    from charge_tui.store.db import Database
+
+    return ReservationService(Database(url))
+
+
+def run_console(args: argparse.Namespace) -> int:
+    app, close = console_app(resolve_url(args.db))
     try:
-        app = ChargeApp(ReservationService(db), store_label=_store_label(url))
         app.run()
     finally:
-        db.dispose()
+        close()
     return 0
 
 
@@ -90,6 +139,8 @@ def demo_start(center_lon: float, environ: dict[str, str] | None = None) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from charge_tui.engine.network import DEFAULT_CENTER
     from charge_tui.engine.simulator import SimConfig, Simulator
+    from charge_tui.service import ReservationService
+    from charge_tui.store.db import Database
     from charge_tui.tui.app import ChargeApp
     from charge_tui.tui.demo import DemoDriver
 

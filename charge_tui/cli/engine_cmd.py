@@ -17,15 +17,14 @@ import json
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from charge_tui.cli.common import open_service
 from charge_tui.cli.output import print_json, print_line
-from charge_tui.engine.confirmation import (
-    DEFAULT_LIMIT,
-    DEFAULT_RETRY_INTERVAL,
-    ConfirmationEngine,
-    TickResult,
-)
+from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL
+
+if TYPE_CHECKING:
+    from charge_tui.engine.confirmation import TickResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,6 +73,8 @@ def _engine(args: argparse.Namespace) -> int:
         raise ValueError("--limit must be at least 1")
     if args.retry < 1:
         raise ValueError("--retry must be at least 1")
+    from charge_tui.engine.confirmation import ConfirmationEngine
+
     service = open_service(args)
     engine = ConfirmationEngine(
         service,

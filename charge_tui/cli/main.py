@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from charge_tui.cli import reservations, stations
 from charge_tui.cli.output import (
     EXIT_API_ERROR,
     EXIT_INTERRUPTED,
@@ -17,13 +16,15 @@ from charge_tui.cli.output import (
 )
 from charge_tui.domain.errors import ChargeError, StoreUnavailable
 
-#: Modules that add sub-commands: each has ``register(subparsers)``.
-COMMAND_MODULES = [reservations, stations]
+#: Modules that add sub-commands: each has ``register(subparsers)``. Imported when the full
+#: command line is built (the console's own is built without them, see ``_console_parser``).
+COMMAND_MODULES = ("reservations", "stations")
 
 
-def _optional_modules() -> list:
-    """Sub-commands that live with their feature (engine, simulator, console)."""
-    mods = []
+def _command_modules() -> list:
+    """The core sub-commands, then those that live with their feature (engine, simulator,
+    console) when present."""
+    mods = [__import__(f"charge_tui.cli.{name}", fromlist=["register"]) for name in COMMAND_MODULES]
     for name in ("engine_cmd", "simulate", "console"):
         try:
             mods.append(__import__(f"charge_tui.cli.{name}", fromlist=["register"]))
@@ -33,7 +34,7 @@ def _optional_modules() -> list:
     return mods
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _base_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="charge-tui",
         description="Operator console and simulator of an EV-charging reservation service.",
@@ -45,8 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="database URL or SQLite file path (default: $CHARGE_TUI_DB, else charge.db in the "
         "user data directory)",
     )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _base_parser()
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES + _optional_modules():
+    for module in _command_modules():
         module.register(subparsers)
         # A module may name what runs without a command (the console does).
         if getattr(module, "DEFAULT_HANDLER", None) is not None:
@@ -54,8 +60,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def opens_the_console(argv: Sequence[str]) -> bool:
+    """``charge-tui [--db URL] [console]``: nothing but the console is asked for."""
+    rest = list(argv)
+    if rest and rest[-1] == "console":
+        rest.pop()
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--db" and rest and not rest[0].startswith("-"):
+            rest.pop(0)
+        elif not arg.startswith("--db="):
+            return False
+    return True
+
+
+def _console_parser() -> argparse.ArgumentParser:
+    """The console's own command line (``--db`` and ``console``): parsed without loading the
+    other commands' modules, which the console's first screen does not need (startup)."""
+    from charge_tui.cli.console import run_console
+
+    parser = _base_parser()
+    parser.add_argument("command", nargs="?", choices=["console"])
+    parser.set_defaults(handler=run_console)
+    return parser
+
+
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for this command line: the console's own when only the console is asked for,
+    else the full one."""
+    return _console_parser() if opens_the_console(argv) else build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = parser_for(argv)
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 
-from dateutil import parser as dateparser
 from dateutil import tz
 
 _UNIT_WORDS = r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)"
@@ -41,6 +40,8 @@ def parse_time(text: str, now: int, zone: tzinfo | None = None) -> int:
         return int(raw)
     zone = zone or local_zone()
     default = datetime.fromtimestamp(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    from dateutil import parser as dateparser  # ~10 ms to import: only when parsing text
+
     try:
         dt = dateparser.parse(raw, default=default)
     except (ValueError, OverflowError) as exc:

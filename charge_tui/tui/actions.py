@@ -12,7 +12,6 @@ from typing import Any
 
 from textual.message import Message
 
-from charge_tui.domain import machine
 from charge_tui.domain.enums import Action, FailureReason
 from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.model import Reservation
@@ -34,6 +33,8 @@ ASK_FIRST = frozenset({Action.CANCEL, Action.EXPIRE, Action.FAIL, Action.COMPLET
 
 def consequence(r: Reservation, action: Action, now: int) -> str:
     """What the action will do, in words, from the state machine's own transition."""
+    from charge_tui.domain import machine  # (not needed for the first paint: startup)
+
     reason = FailureReason.OTHER if action is Action.FAIL else None
     try:
         tr = machine.apply(r, action, now, reason=reason)

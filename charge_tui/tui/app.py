@@ -27,6 +27,7 @@ from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.messages import DemoTick, StoreChanged, TokenRead
 from charge_tui.tui.screens.error import ErrorScreen
 from charge_tui.tui.screens.list import ListScreen
+from charge_tui.tui.widgets.reservation_list import ReservationList
 
 if TYPE_CHECKING:
     from charge_tui.service import ReservationService
@@ -56,7 +57,7 @@ class ChargeApp(App[None]):
 
     def __init__(
         self,
-        service: ReservationService,
+        store: ReservationService | ConsoleData,
         *,
         demo: DemoDriver | None = None,
         poll_interval: float = 1.0,
@@ -64,8 +65,9 @@ class ChargeApp(App[None]):
         store_label: str | None = None,
     ) -> None:
         super().__init__()
-        self.service = service
-        self.data = ConsoleData(service)
+        #: The console's door to the store: a service, or a ConsoleData that opens it late.
+        self.data = store if isinstance(store, ConsoleData) else ConsoleData(store)
+        self._store_opening = False
         self.demo = demo
         self.poll_interval = poll_interval
         self.zone = zone or local_zone()
@@ -76,15 +78,40 @@ class ChargeApp(App[None]):
         self._poll_resume_at = 0.0
 
     # ------------------------------------------------------------------ life
+    def get_default_screen(self) -> ListScreen:
+        """The list is the bottom of the stack (no empty default screen to build first)."""
+        return ListScreen()
+
     def on_mount(self) -> None:
         if self.demo is not None:
             self.sub_title = self.demo.describe()
         elif self.store_label:
             self.sub_title = self.store_label
-        self.push_screen(ListScreen())
         self.set_interval(self.poll_interval, self.poll, name="store-poll")
         if self.demo is not None:
             self._run_demo()
+        if not self.data.is_open:
+            # Opened late (see ConsoleData): after the first list is painted, or in a second
+            # whatever happens.
+            self.set_timer(1.0, self._open_store_soon)
+
+    # ------------------------------------------------------------------ opening late
+    @on(ReservationList.Changed)
+    def _list_changed(self, event: ReservationList.Changed) -> None:
+        if not event.loading:
+            self._open_store_soon()
+
+    def _open_store_soon(self) -> None:
+        if self._store_opening or self.data.is_open:
+            return
+        self._store_opening = True
+        self.call_after_refresh(self._open_store)
+
+    @work(thread=True, exclusive=True, group="store-open", exit_on_error=False)
+    def _open_store(self) -> None:
+        """Import the store layer and open the store (SQLAlchemy, migrations check, service)."""
+        self.data.release()
+        self.data.open()
 
     # ------------------------------------------------------------------ store watcher
     def poll(self) -> None:

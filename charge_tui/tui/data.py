@@ -2,24 +2,45 @@
 
 Reads go through the service's read transaction (``ReservationService.reading``) and return
 immutable domain objects; writes are the service's own calls. Nothing here touches a widget.
+
+**Opening late.** Importing the store layer (SQLAlchemy, SQLModel) costs about half a second, so
+``charge-tui`` may hand this class an *opener* instead of a service, plus a
+:class:`~charge_tui.store.firstread.FirstRead` (a read-only ``sqlite3`` connection). Until the app
+calls :meth:`ConsoleData.open` (right after the first paint, in a thread worker), the first page
+of the list, the counts and the change token come from the first read; anything else opens the
+store first (in the worker that asks, never on the UI thread). ``now`` and ``allowed`` need only the
+clock and the state machine, so they never wait for the store.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from charge_tui.domain.api import reservation_to_api
+from charge_tui.domain.clock import Clock, clock_from_env
 from charge_tui.domain.enums import Action, Status
 from charge_tui.domain.model import Event, Reservation, Station
-from charge_tui.service import ReservationService
-from charge_tui.store import listing, queries
-from charge_tui.store.listing import ListQuery
-from charge_tui.tui import window as win
-from charge_tui.tui.window import Window
+from charge_tui.store.firstread import FirstRead, FirstReadClosed
+from charge_tui.store.listquery import ListQuery
+from charge_tui.tui.window import PAGE, Window, from_first_page
+
+if TYPE_CHECKING:
+    from charge_tui.service import ReservationService
 
 T = TypeVar("T")
+
+#: Longest a read that needs the store waits for the app's :meth:`ConsoleData.release`.
+OPEN_HOLD_SECONDS = 2.0
+
+
+def _paging() -> ModuleType:
+    """The window moves (they import the store layer: only once the store is open)."""
+    from charge_tui.tui import paging
+
+    return paging
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,46 +55,134 @@ class Detail:
 
 
 class ConsoleData:
-    def __init__(self, service: ReservationService) -> None:
-        self.service = service
+    def __init__(
+        self,
+        service: ReservationService | None = None,
+        *,
+        opener: Callable[[], ReservationService] | None = None,
+        first_read: FirstRead | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if (service is None) == (opener is None):
+            raise ValueError("give either a service or an opener")
+        self._service = service
+        self._opener = opener
+        self._first_read = first_read if service is None else None
+        self._open_lock = threading.Lock()
+        # Deferred: hold back opening until the app says the first screen is painted (release),
+        # so that importing the store layer does not compete with the first paint.
+        self._gate = threading.Event()
+        if service is not None:
+            self._gate.set()
+        self.clock: Clock = service.clock if service is not None else (clock or clock_from_env())
         self._largest: Status | None = None
+        self._opening: Window | None = None
+
+    # ------------------------------------------------------------------ the store
+    @property
+    def is_open(self) -> bool:
+        return self._service is not None
+
+    def open(self) -> ReservationService:
+        """The service, opening the store first if it is not open yet (blocking: call it from a
+        thread worker). A failure propagates and the next call tries again."""
+        service = self._service
+        if service is not None:
+            return service
+        self._gate.wait(OPEN_HOLD_SECONDS)
+        with self._open_lock:
+            if self._service is None:
+                assert self._opener is not None
+                self._service = self._opener()
+                if self._first_read is not None:
+                    self._first_read.close()
+                    self._first_read = None
+            return self._service
+
+    def release(self) -> None:
+        """The first screen is painted: opening the store may start."""
+        self._gate.set()
+
+    @property
+    def service(self) -> ReservationService:
+        return self.open()
+
+    def _quick(self, use: Callable[[FirstRead], T]) -> T | None:
+        """``use(first read)`` while the store is not open yet, else None (also when the first
+        read was closed under our feet by :meth:`open`)."""
+        quick = None if self._service is not None else self._first_read
+        if quick is None:
+            return None
+        try:
+            return use(quick)
+        except FirstReadClosed:
+            return None
 
     def now(self) -> int:
-        return self.service.clock.now()
+        return self.clock.now()
 
     def _read(self, fn: Callable[[Any], T]) -> T:
         with self.service.reading() as conn:
             return fn(conn)
 
     # ------------------------------------------------------------------ list
+    def prefetch_opening(self, q: ListQuery, limit: int = PAGE) -> None:
+        """Read the first page of ``q`` now, from the first read (``charge-tui`` calls this
+        before the app starts, so that the list's first frame already shows the store)."""
+        page = self._quick(lambda f: f.first(q, limit)) if FirstRead.serves(q) else None
+        self._opening = from_first_page(q, page) if page is not None else None
+
+    def take_opening(self, q: ListQuery) -> Window | None:
+        """The prefetched first page if it answers ``q`` (once; later reads ask the store)."""
+        w, self._opening = self._opening, None
+        return w if w is not None and w.query == q else None
+
     def first(self, q: ListQuery, limit: int | None = None) -> Window:
-        return self._read(lambda c: win.first(c, q, limit))
+        limit = limit or PAGE
+        if FirstRead.serves(q):
+            quick = self._quick(lambda f: f.first(q, limit))
+            if quick is not None:
+                return from_first_page(q, quick)
+        return self._read(lambda c: _paging().first(c, q, limit))
 
     def last(self, q: ListQuery, limit: int | None = None) -> Window:
-        return self._read(lambda c: win.last(c, q, limit))
+        return self._read(lambda c: _paging().last(c, q, limit))
 
     def around(self, q: ListQuery, reservation_id: str, limit: int | None = None) -> Window | None:
-        return self._read(lambda c: win.around(c, q, reservation_id, limit))
+        return self._read(lambda c: _paging().around(c, q, reservation_id, limit))
 
     def forward(self, w: Window, max_rows: int | None = None) -> Window:
-        return self._read(lambda c: win.forward(c, w, max_rows=max_rows))
+        return self._read(lambda c: _paging().forward(c, w, max_rows=max_rows))
 
     def backward(self, w: Window, max_rows: int | None = None) -> Window:
-        return self._read(lambda c: win.backward(c, w, max_rows=max_rows))
+        return self._read(lambda c: _paging().backward(c, w, max_rows=max_rows))
 
     def refresh(self, w: Window, keep: str | None, max_rows: int | None = None) -> Window:
-        return self._read(lambda c: win.refresh(c, w, keep, max_rows=max_rows))
+        return self._read(lambda c: _paging().refresh(c, w, keep, max_rows=max_rows))
 
     def counts(self) -> dict[Status, int]:
-        counts = self._read(lambda c: listing.counts_by_status(c, self._largest))
+        counts = self._quick(lambda f: f.counts())
+        if counts is None:
+            from charge_tui.store import listing
+
+            counts = self._read(lambda c: listing.counts_by_status(c, self._largest))
         self._largest = max(counts, key=lambda s: counts[s]) if any(counts.values()) else None
         return counts
 
     def token(self) -> tuple[int, int]:
+        token = self._quick(lambda f: f.token())
+        if token is not None:
+            return token
+        from charge_tui.store import listing
+
         return self._read(listing.change_token)
 
     # ---------------------------------------------------------------- detail
     def detail(self, reservation_id: str) -> Detail:
+        from charge_tui.domain import machine
+        from charge_tui.domain.api import reservation_to_api
+        from charge_tui.store import queries
+
         def read(conn: Any) -> tuple[Reservation, list[Event]]:
             r = queries.require_reservation(conn, reservation_id)
             return r, queries.events_for(conn, reservation_id)
@@ -84,15 +193,17 @@ class ConsoleData:
             r,
             reservation_to_api(r),
             tuple(events),
-            tuple(self.service.allowed_actions(r)),
+            tuple(machine.allowed_actions(r, now)),
             now,
         )
 
     def allowed(self, r: Reservation) -> list[Action]:
         """What the state machine allows now. A row that breaks the invariants (written by some
         other tool) offers nothing rather than taking the console down."""
+        from charge_tui.domain import machine  # (imported after the first paint: startup)
+
         try:
-            return self.service.allowed_actions(r)
+            return machine.allowed_actions(r, self.now())
         except (AssertionError, TypeError, ValueError):
             return []
 

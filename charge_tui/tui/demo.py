@@ -13,10 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from charge_tui.domain.timeparse import local_zone
-from charge_tui.engine.simulator import Simulator
 from charge_tui.tui.messages import DemoTick
+
+if TYPE_CHECKING:
+    from charge_tui.engine.simulator import Simulator
 
 MIN_SPEED = 1.0
 MAX_SPEED = 7680.0

@@ -14,7 +14,6 @@ from typing import Any
 
 from rich.text import Text
 
-from charge_tui.domain.api import event_to_api
 from charge_tui.domain.enums import Status
 from charge_tui.domain.model import Event, Reservation
 from charge_tui.domain.timeparse import format_duration, local_zone
@@ -297,6 +296,8 @@ def timeline(
             else:
                 changes.append(f"{key}: {_short(key, prev, zone)} → {_short(key, cur, zone)}")
         notes = []
+        from charge_tui.domain.api import event_to_api  # (the timeline only: startup)
+
         data = event_to_api(e)["data"] or {}
         if data.get("fee_charged"):
             notes.append(f"fee {format_money(int(data['fee_charged']), str(current['currency']))}")

@@ -28,7 +28,7 @@ from charge_tui.engine.simulator import SimConfig, Simulator
 from charge_tui.store import listing
 from charge_tui.store.db import Database
 from charge_tui.store.listing import ListQuery, SortKey, plan_search
-from charge_tui.tui import window as win
+from charge_tui.tui import paging as win
 
 START = 1_795_000_000 // 86400 * 86400
 

@@ -44,3 +44,21 @@ def plain(widget) -> str:
     console = Console(file=StringIO(), width=200, color_system=None)
     console.print(content)
     return console.file.getvalue()
+
+
+async def cancel_from_the_list(pilot, reservation_id: str) -> None:
+    """Select the reservation, press ``c`` and answer ``y``: the list's cancel, as a user does it."""
+    from charge_tui.tui.screens.confirm import ConfirmScreen
+    from charge_tui.tui.screens.list import ListScreen
+    from tests.tui.conftest import settle
+
+    app = pilot.app
+    app.screen.select_reservation(reservation_id)
+    await settle(pilot)
+    assert highlighted(app) == reservation_id
+    await pilot.press("c")
+    await settle(pilot)
+    assert isinstance(app.screen, ConfirmScreen)
+    await pilot.press("y")
+    await settle(pilot)
+    assert isinstance(app.screen, ListScreen)

@@ -7,13 +7,12 @@ import sys
 
 from charge_tui.domain.enums import Action, Status
 from charge_tui.domain.errors import StoreUnavailable
-from charge_tui.tui.screens.confirm import ConfirmScreen
 from charge_tui.tui.screens.error import ErrorScreen
 from charge_tui.tui.screens.inspect import InspectScreen
 from charge_tui.tui.screens.list import ListScreen
 from charge_tui.tui.widgets.counts_bar import CountChip
 from tests.tui.conftest import SIZE, env_for_cli, make_app, other_service, settle
-from tests.tui.helpers import cell, highlighted, rows, table, window
+from tests.tui.helpers import cancel_from_the_list, cell, highlighted, rows, table, window
 
 
 def all_reservations(svc):
@@ -126,15 +125,7 @@ async def test_cancel_from_the_list_asks_then_cancels(sample):
     target = next(r for r in all_reservations(sample) if Action.CANCEL in sample.allowed_actions(r))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.screen.select_reservation(target.id)
-        await settle(pilot)
-        assert highlighted(app) == target.id
-        await pilot.press("c")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("y")
-        await settle(pilot)
-        assert isinstance(app.screen, ListScreen)
+        await cancel_from_the_list(pilot, target.id)
         assert sample.retrieve(target.id).status is Status.CANCELLED
         assert cell(app, target.id, "status") == "cancelled"
         assert highlighted(app) == target.id

@@ -15,7 +15,8 @@ from charge_tui.store import listing
 from charge_tui.store.db import Database
 from charge_tui.store.listing import ListQuery, SortKey
 from charge_tui.store.tables import reservations as R
-from charge_tui.tui import window as win
+from charge_tui.tui import paging as win
+from charge_tui.tui import window as window_module
 from charge_tui.tui.sample import SAMPLE_NOW
 from charge_tui.tui.widgets.reservation_list import ReservationList
 from tests.tui.conftest import SIZE, make_app, settle
@@ -73,8 +74,8 @@ def store_order(svc, q: ListQuery) -> list[str]:
     ],
 )
 def test_walking_forward_and_backward_visits_every_row_once(big, monkeypatch, q):
-    monkeypatch.setattr(win, "PAGE", 23)
-    monkeypatch.setattr(win, "MAX_ROWS", 60)
+    monkeypatch.setattr(window_module, "PAGE", 23)
+    monkeypatch.setattr(window_module, "MAX_ROWS", 60)
     want = store_order(big, q)
     with big.reading() as conn:
         w = win.first(conn, q)
@@ -135,7 +136,7 @@ def _all(svc):
 
 
 def test_refresh_sees_changes_inside_the_window_only(big, monkeypatch):
-    monkeypatch.setattr(win, "PAGE", 30)
+    monkeypatch.setattr(window_module, "PAGE", 30)
     q = ListQuery()
     with big.reading() as conn:
         w = win.first(conn, q)
@@ -154,8 +155,8 @@ def test_refresh_sees_changes_inside_the_window_only(big, monkeypatch):
 async def test_the_table_holds_a_bounded_number_of_rows(big, monkeypatch):
     """Scrolling row by row far past the window: every row is shown once, in order, and the
     table never holds more than MAX_ROWS rows."""
-    monkeypatch.setattr(win, "PAGE", 20)
-    monkeypatch.setattr(win, "MAX_ROWS", 60)
+    monkeypatch.setattr(window_module, "PAGE", 20)
+    monkeypatch.setattr(window_module, "MAX_ROWS", 60)
     want = store_order(big, ListQuery())
     app = make_app(big)
     async with app.run_test(size=(120, 16)) as pilot:
@@ -181,8 +182,8 @@ async def test_the_table_holds_a_bounded_number_of_rows(big, monkeypatch):
 
 
 async def test_end_reads_the_last_page_directly(big, monkeypatch):
-    monkeypatch.setattr(win, "PAGE", 20)
-    monkeypatch.setattr(win, "MAX_ROWS", 50)
+    monkeypatch.setattr(window_module, "PAGE", 20)
+    monkeypatch.setattr(window_module, "MAX_ROWS", 50)
     want = store_order(big, ListQuery())
     app = make_app(big)
     async with app.run_test(size=SIZE) as pilot:
@@ -202,8 +203,8 @@ async def test_end_pressed_before_the_first_window_settles_stays_on_the_last_row
     """``end`` right after the first rows show: the pages then read above the last one must not
     pull the window away from the cursor (the viewport lags behind a jump) nor swing it back and
     forth; the cursor stays on the last reservation and the table stays bounded."""
-    monkeypatch.setattr(win, "PAGE", 20)
-    monkeypatch.setattr(win, "MAX_ROWS", 60)
+    monkeypatch.setattr(window_module, "PAGE", 20)
+    monkeypatch.setattr(window_module, "MAX_ROWS", 60)
     want = store_order(big, ListQuery())
     app = make_app(big)
     async with app.run_test(size=(120, 16)) as pilot:

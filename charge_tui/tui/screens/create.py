@@ -84,6 +84,7 @@ class CreateDone(Message):
 
 
 class CreateScreen(Screen[str | None]):
+    CSS_PATH = "create.tcss"
     BINDINGS = [
         Binding("ctrl+s", "submit", "Create", id="create.submit", priority=True),
         Binding("escape", "back", "Back", id="create.back"),

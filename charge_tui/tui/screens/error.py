@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 
 class ErrorScreen(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [
         Binding("escape,enter", "dismiss_error", "Close", id="error.close"),
     ]

@@ -19,6 +19,7 @@ REASON_TEXT = {
 
 
 class FailScreen(ModalScreen[FailureReason | None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "back", "Back", id="fail.back")]
 
     def __init__(self, reservation_id: str, reasons: list[FailureReason]) -> None:

@@ -46,6 +46,7 @@ def _sections(current: Screen) -> list[tuple[str, list[Binding]]]:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = ["dialogs.tcss", "help.tcss"]
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
     def __init__(self, over: Screen) -> None:

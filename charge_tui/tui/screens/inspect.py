@@ -85,6 +85,7 @@ class DetailLoaded(Message):
 
 
 class InspectScreen(Screen):
+    CSS_PATH = "inspect.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="inspect.back"),
         *[

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from charge_tui.domain.enums import Action, Status
-from charge_tui.store.listing import ListQuery, SortKey
+from charge_tui.store.listquery import ListQuery, SortKey
 from charge_tui.tui.actions import ActionDone, ActionRequest, consequence, perform
 from charge_tui.tui.messages import StoreChanged
 from charge_tui.tui.screens.confirm import ConfirmScreen

@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from charge_tui.domain.model import Reservation
-from charge_tui.store.listing import ListQuery, SortKey, plan_search
+from charge_tui.store.listquery import ListQuery, SortKey, plan_search
 from charge_tui.tui import window as win
 from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.views import COLUMNS, RowView, column_widths, diff_rows, row_view
@@ -303,6 +303,11 @@ class ReservationList(Vertical):
                 request = replace(request, limit=self._first_rows())
         self._loading = True
         self._refresh_wanted = self._refresh_wanted and request.kind != "refresh"
+        opening = self.data.take_opening(request.query) if request.kind == "first" else None
+        if opening is not None:
+            # Read before the app started (ConsoleData.prefetch_opening): no worker to wait for.
+            self.post_message(self.WindowLoaded(request, self._generation, opening))
+            return
         self.post_message(self.Changed(self.window, True))
         self._load(request, self._generation)
 
