@@ -4,8 +4,8 @@ Everything is measured in the same run on the same machine:
 
 1. **Raw ceilings**: plain ``sqlite3`` ``executemany``, 5,000 rows per transaction, on a fresh store
    with the real schema and every index (made by ``Database``), the pragmas the simulator uses
-   (WAL, ``synchronous=NORMAL``, the simulator's page cache): inserts of reservation-shaped rows,
-   then status updates by primary key (``status``, ``updated``, ``version``) in random order. For
+   (WAL, ``synchronous=NORMAL``, the simulator's page cache and WAL checkpoint interval): inserts
+   of reservation-shaped rows, then status updates by primary key (``status``, ``updated``, ``version``) in random order. For
    reference also the old figure: event-like rows into a table with one index.
 2. **The simulator**, as ``charge-tui simulate --fast`` runs it (the same code: simulator →
    confirmation engine → service → state machine → store, one transaction per tick), on a fresh
@@ -17,7 +17,8 @@ Everything is measured in the same run on the same machine:
 The ratio transitions/s ÷ raw insert ceiling is the figure that matters (target ≥ 25 %).
 
     python benchmarks/simulate_throughput.py [--per-day 100000] [--stations N] [--tick 300]
-        [--hours 24] [--seed 1] [--raw-rows 100000] [--build-1m] [--json]
+        [--hours 24] [--seed 1] [--raw-rows 100000] [--wal-autocheckpoint PAGES] [--build-1m]
+        [--json]
 
 ``--build-1m`` also times building a 1,000,000-reservation store with the simulator
 (``benchmarks/build_store.py``; reused from ``benchmarks/.stores/`` when present: delete it to
@@ -39,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.build_store import PER_STATION_DAY, build, default_path  # noqa: E402
-from charge_tui.cli.simulate import SIM_CACHE_MIB  # noqa: E402
+from charge_tui.cli.simulate import SIM_CACHE_MIB, SIM_WAL_AUTOCHECKPOINT  # noqa: E402
 from charge_tui.engine.simulator import SimConfig, Simulator  # noqa: E402
 from charge_tui.store.audit import check_invariants  # noqa: E402
 from charge_tui.store.db import Database  # noqa: E402
@@ -50,11 +51,12 @@ BATCH = 5000
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
-def _connect(path: str, cache_mib: int) -> sqlite3.Connection:
+def _connect(path: str, cache_mib: int, wal_autocheckpoint: int) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
+    conn.execute(f"PRAGMA wal_autocheckpoint={wal_autocheckpoint}")
     return conn
 
 
@@ -101,13 +103,15 @@ def _reservation_rows(n: int, rng: random.Random) -> list[tuple]:
     return rows
 
 
-def raw_ceilings(rows: int, cache_mib: int) -> dict[str, float]:
+def raw_ceilings(
+    rows: int, cache_mib: int, wal_autocheckpoint: int = SIM_WAL_AUTOCHECKPOINT
+) -> dict[str, float]:
     """Rows per second of plain sqlite3 executemany on the real schema (see the docstring)."""
     rng = random.Random(7)
     data = _reservation_rows(rows, rng)
     with tempfile.TemporaryDirectory() as d:
         Database(f"sqlite:///{d}/raw.db").dispose()  # the real schema, every index
-        conn = _connect(f"{d}/raw.db", cache_mib)
+        conn = _connect(f"{d}/raw.db", cache_mib, wal_autocheckpoint)
         cols = ", ".join(RESERVATION_COLUMNS)
         marks = ", ".join("?" for _ in RESERVATION_COLUMNS)
         sql = f"INSERT INTO reservations ({cols}) VALUES ({marks})"
@@ -131,7 +135,7 @@ def raw_ceilings(rows: int, cache_mib: int) -> dict[str, float]:
         updates = rows / (time.perf_counter() - t)
         conn.close()
 
-        conn = _connect(f"{d}/events.db", cache_mib)
+        conn = _connect(f"{d}/events.db", cache_mib, wal_autocheckpoint)
         conn.execute(
             "CREATE TABLE e (seq INTEGER PRIMARY KEY, id TEXT UNIQUE, rid TEXT, type TEXT, "
             "created INTEGER, actor TEXT, status TEXT, prev TEXT, data TEXT)"
@@ -169,9 +173,15 @@ def fast_config(per_day: int, stations: int | None, hours: float, tick: int, see
     )
 
 
-def run_simulator(config: SimConfig, check: bool) -> dict:
+def run_simulator(
+    config: SimConfig, check: bool, wal_autocheckpoint: int = SIM_WAL_AUTOCHECKPOINT
+) -> dict:
     with tempfile.TemporaryDirectory() as d:
-        db = Database(f"sqlite:///{d}/sim.db", cache_size_mib=SIM_CACHE_MIB)
+        db = Database(
+            f"sqlite:///{d}/sim.db",
+            cache_size_mib=SIM_CACHE_MIB,
+            wal_autocheckpoint=wal_autocheckpoint,
+        )
         sim = Simulator.for_database(db, config)
         sim.setup()
         t = time.perf_counter()
@@ -207,12 +217,21 @@ def main() -> int:
     ap.add_argument("--raw-rows", type=int, default=100_000)
     ap.add_argument("--no-check", action="store_true", help="skip the invariant audit")
     ap.add_argument("--build-1m", action="store_true", help="also time a 1M-reservation store")
+    ap.add_argument(
+        "--wal-autocheckpoint",
+        type=int,
+        default=SIM_WAL_AUTOCHECKPOINT,
+        metavar="PAGES",
+        help="WAL checkpoint interval of both the ceiling and the simulator (default: the "
+        f"simulator's, {SIM_WAL_AUTOCHECKPOINT:,}; SQLite's own default is 1,000)",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    raw = raw_ceilings(args.raw_rows, SIM_CACHE_MIB)
+    ckpt = args.wal_autocheckpoint
+    raw = raw_ceilings(args.raw_rows, SIM_CACHE_MIB, ckpt)
     config = fast_config(args.per_day, args.stations, args.hours, args.tick, args.seed)
-    sim = run_simulator(config, not args.no_check)
+    sim = run_simulator(config, not args.no_check, ckpt)
     tps = sim["transitions_per_second"]
     out = {
         "raw_rows_per_second": {k: round(v) for k, v in raw.items()},
@@ -231,7 +250,8 @@ def main() -> int:
         return 0
     print(
         f"raw sqlite3 executemany, {BATCH:,} rows per transaction, real schema and indexes, "
-        f"WAL, synchronous=NORMAL, cache {SIM_CACHE_MIB} MiB:"
+        f"WAL, synchronous=NORMAL, cache {SIM_CACHE_MIB} MiB, "
+        f"wal_autocheckpoint {ckpt:,}:"
     )
     print(f"  reservation inserts        {raw['inserts']:>10,.0f} rows/s")
     print(f"  status updates by id       {raw['status_updates']:>10,.0f} rows/s")

@@ -81,7 +81,7 @@ class _Schedule:
     Every change is logged so that a tentative sequence of moves can be undone (:meth:`rollback`).
     """
 
-    __slots__ = ("slots", "where", "dist", "log")
+    __slots__ = ("slots", "where", "dist", "log", "_own")
 
     def __init__(self, busy: Mapping[str, Iterable[tuple[int, int]]]) -> None:
         self.slots: dict[str, list[tuple[int, int, str]]] = {
@@ -90,13 +90,28 @@ class _Schedule:
         self.where: dict[str, tuple[str, int, int]] = {}
         self.dist: dict[str, float] = {}
         self.log: list[tuple[bool, str, str, int, int, float]] = []
+        # EVSEs whose slot list belongs to this schedule alone (the others are shared with the
+        # schedule it was copied from, or copied to, and are copied before their first change).
+        self._own: set[str] = set(self.slots)
 
     def copy(self) -> _Schedule:
+        """A schedule that starts as this one; the slot lists are copied on first write."""
         other = _Schedule({})
-        other.slots = {e: list(v) for e, v in self.slots.items()}
+        other.slots = dict(self.slots)
         other.where = dict(self.where)
         other.dist = dict(self.dist)
+        self._own = set()
         return other
+
+    def _mutable(self, evse: str) -> list[tuple[int, int, str]]:
+        lst = self.slots.get(evse)
+        if lst is None:
+            lst = self.slots[evse] = []
+            self._own.add(evse)
+        elif evse not in self._own:
+            lst = self.slots[evse] = list(lst)
+            self._own.add(evse)
+        return lst
 
     def gaps(
         self, evse: str, lo: int, hi: int, *, fixed_only: bool = False
@@ -130,8 +145,7 @@ class _Schedule:
         return out
 
     def place(self, rid: str, evse: str, start: int, end: int, dist: float) -> None:
-        lst = self.slots.setdefault(evse, [])
-        bisect.insort(lst, (start, end, rid))
+        bisect.insort(self._mutable(evse), (start, end, rid))
         self.where[rid] = (evse, start, end)
         self.dist[rid] = dist
         self.log.append((True, rid, evse, start, end, dist))
@@ -139,7 +153,7 @@ class _Schedule:
     def remove(self, rid: str) -> tuple[str, int, int, float]:
         evse, start, end = self.where.pop(rid)
         dist = self.dist.pop(rid)
-        self.slots[evse].remove((start, end, rid))
+        self._mutable(evse).remove((start, end, rid))
         self.log.append((False, rid, evse, start, end, dist))
         return evse, start, end, dist
 
@@ -152,9 +166,9 @@ class _Schedule:
             if placed:
                 del self.where[rid]
                 del self.dist[rid]
-                self.slots[evse].remove((start, end, rid))
+                self._mutable(evse).remove((start, end, rid))
             else:
-                bisect.insort(self.slots[evse], (start, end, rid))
+                bisect.insort(self._mutable(evse), (start, end, rid))
                 self.where[rid] = (evse, start, end)
                 self.dist[rid] = dist
 

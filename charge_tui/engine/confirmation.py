@@ -56,14 +56,14 @@ from charge_tui.domain.errors import (
 from charge_tui.domain.machine import Assignment
 from charge_tui.domain.model import Reservation
 from charge_tui.engine.assign import Placement, Request, assign, check_placements
+from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL  # noqa: F401
+from charge_tui.engine.heldcache import HeldCache
 from charge_tui.engine.netindex import NetworkIndex, OptionCursor, network_signature
 from charge_tui.service import ReservationService, UnitOfWork
 from charge_tui.store import queries
 
 #: Errors after which a tick is simply played again: nothing was written, the store moved on.
 RETRYABLE = frozenset({CONCURRENT_UPDATE, SLOT_UNAVAILABLE})
-DEFAULT_LIMIT = 5000
-DEFAULT_RETRY_INTERVAL = 300
 #: How many assignment rounds a tick runs when declined payments free slots for the others.
 MAX_ROUNDS = 3
 #: The first assignment round looks at each request's nearest EVSEs only (then widens).
@@ -162,6 +162,8 @@ class ConfirmationEngine:
         # Candidate EVSEs of the reservations waiting for a retry (dropped when the network
         # changes): a retry does not recompute them.
         self._options: dict[str, OptionCursor] = {}
+        # Held slots per EVSE, kept between this engine's transactions (SQLite; see heldcache).
+        self.held_cache = HeldCache(service.db)
 
     @property
     def confirm_lead(self) -> int:
@@ -228,6 +230,7 @@ class ConfirmationEngine:
         self._signature = None
         self._checked_in = None
         self._options.clear()
+        self.held_cache.clear()
 
     def network(self, uow: UnitOfWork) -> NetworkIndex:
         self._refresh_network(uow)
@@ -408,19 +411,27 @@ class ConfirmationEngine:
         lo = min(req.lo for req, _c in batch)
         hi = max(req.hi for req, _c in batch)
         held: dict[str, list[tuple[int, int]]] = {}
+        source = self.held_cache.held if self.held_cache.begin(uow) else None
         placements: dict[str, Placement] = {}
         width = self.option_window
         todo = batch
         while todo:
-            round_reqs = [replace(req, options=cur.take(width)) for req, cur in todo]
-            needed = sorted({e for req in round_reqs for e, _d in req.options} - held.keys())
-            if needed:
-                held.update(uow.busy(needed, lo, hi))
+            round_reqs = [
+                Request(
+                    req.id, req.lo, req.hi, req.duration, req.preferred, cur.take(width), req.rank
+                )
+                for req, cur in todo
+            ]
             evses = {e for req in round_reqs for e, _d in req.options}
-            busy = {e: list(held[e]) for e in evses}
+            needed = sorted(evses - held.keys())
+            if needed:
+                held.update(uow.busy(needed, lo, hi, source=source))
+            # ``assign`` does not change the lists it is given: share them, copying only those
+            # that this tick's earlier rounds placed something on.
+            busy = {e: held[e] for e in evses}
             for p in placements.values():
                 if p.evse in busy:
-                    busy[p.evse].append((p.start, p.end))
+                    busy[p.evse] = [*busy[p.evse], (p.start, p.end)]
             found = assign(round_reqs, busy, strategy=self.strategy)
             errors = check_placements(round_reqs, busy, found)
             if errors:  # a bug in the assignment: write nothing (the tick rolls back)

@@ -76,6 +76,38 @@ class NetworkIndex:
         self.by_evse: dict[str, tuple[Station, Evse]] = {
             e.id: (s, e) for s in stations for e in s.evses
         }
+        self._position = {s.id: k for k, s in enumerate(self.stations)}
+        # Per grid cell, its stations with what the distance computation needs.
+        self.cells: dict[tuple[int, int], tuple[tuple[float, float, float, float, str, int], ...]]
+        self.cells = {
+            cell: tuple(
+                (
+                    st.latitude,
+                    st.longitude,
+                    math.radians(st.latitude),
+                    math.cos(math.radians(st.latitude)),
+                    st.id,
+                    k,
+                )
+                for k in ks
+                for st in (self.stations[k],)
+            )
+            for cell, ks in self.grid.items()
+        }
+        # Per station position: acceptable connectors -> ids of its available EVSEs with one.
+        self._usable: list[dict[frozenset[ConnectorType], tuple[str, ...]]] = [
+            {} for _ in self.stations
+        ]
+
+    def usable(self, k: int, wanted: frozenset[ConnectorType]) -> tuple[str, ...]:
+        """Ids of the available EVSEs of station ``k`` with a connector in ``wanted``."""
+        cache = self._usable[k]
+        found = cache.get(wanted)
+        if found is None:
+            found = cache[wanted] = tuple(
+                e.id for e, types in self._up[k] if not types.isdisjoint(wanted)
+            )
+        return found
 
     def cell(self, lat: float, lon: float) -> tuple[int, int]:
         return (math.floor(lat / self.cell_deg), math.floor(lon / self.cell_deg))
@@ -85,7 +117,8 @@ class NetworkIndex:
         station, evse = self.by_evse[evse_id]
         evse = replace(evse, status=status)
         self.by_evse[evse_id] = (station, evse)
-        k = next(i for i, s in enumerate(self.stations) if s.id == station.id)
+        k = self._position[station.id]
+        self._usable[k] = {}
         self._all[k] = tuple(
             (evse, types) if e.id == evse_id else (e, types) for e, types in self._all[k]
         )
@@ -193,31 +226,39 @@ class OptionCursor:
         area = self.area
         wanted = self.wanted
         min_lat, max_lat, min_lon, max_lon = self._bbox
-        grid, up_types, stations = idx.grid, idx._up_types, idx.stations
+        cells, up_types = idx.cells, idx._up_types
         ci, cj = self._center
         r = self._ring
+        lat1, lon1, radius = area.latitude, area.longitude, area.radius_meters
+        p1 = math.radians(lat1)
+        cos_p1 = math.cos(p1)
+        sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
+        pending = self._pending
         for i in range(ci - r, ci + r + 1):
             edge = i in (ci - r, ci + r)
             for j in range(cj - r, cj + r + 1) if edge else (cj - r, cj + r):
-                for k in grid.get((i, j), ()):
+                for lat, lon, p2, cos_p2, sid, k in cells.get((i, j), ()):
+                    if not (min_lat <= lat <= max_lat and min_lon <= lon <= max_lon):
+                        continue
                     if up_types[k].isdisjoint(wanted):
                         continue
-                    st = stations[k]
-                    if not (
-                        min_lat <= st.latitude <= max_lat and min_lon <= st.longitude <= max_lon
-                    ):
-                        continue
-                    d = haversine_m(area.latitude, area.longitude, st.latitude, st.longitude)
-                    if d <= area.radius_meters:
-                        heapq.heappush(self._pending, (d, st.id, k))
+                    # haversine_m, with the station's terms computed once (the same result).
+                    a = (
+                        sin((p2 - p1) / 2) ** 2
+                        + cos_p1 * cos_p2 * sin(radians(lon - lon1) / 2) ** 2
+                    )
+                    d = 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(a)))
+                    if d <= radius:
+                        heapq.heappush(pending, (d, sid, k))
         # Anything not yet seen lies at least ``r`` whole cells away.
         self._emit(r * self._cell_m)
         self._ring += 1
 
     def _emit(self, bound: float) -> None:
         pending = self._pending
-        up = self.index._up
+        usable = self.index.usable
         wanted = self.wanted
+        options = self.options
         while pending and pending[0][0] <= bound:
             d, _sid, k = heapq.heappop(pending)
-            self.options.extend((e.id, d) for e, types in up[k] if not types.isdisjoint(wanted))
+            options.extend([(e, d) for e in usable(k, wanted)])

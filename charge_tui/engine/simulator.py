@@ -25,14 +25,15 @@ Public API (also used by the console's demo mode from a worker thread)::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import math
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from charge_tui.domain.clock import ENV_NOW, SimulatedClock, parse_instant
@@ -42,108 +43,41 @@ from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Reservation
 from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.engine.confirmation import RETRYABLE, ConfirmationEngine, TickResult
-from charge_tui.engine.network import DEFAULT_CENTER, DEFAULT_RADIUS_KM, generate_network
-from charge_tui.engine.workload import Fate, Workload, WorkloadParams
+from charge_tui.engine.network import generate_network
+from charge_tui.engine.simconfig import SimConfig, format_time  # noqa: F401  (re-exported)
+from charge_tui.engine.workload import Fate, Workload
 from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
 from charge_tui.store import queries
 from charge_tui.store.db import Database
+
+#: Allocations between two young-generation passes of Python's cyclic garbage collector while a
+#: whole run plays (the default is 700). A run keeps hundreds of thousands of objects alive (the
+#: schedule, the fates, each tick's reservations), and with the default every few hundred
+#: allocations start a pass, some of which walk all of them: a fifth of a large run's time, to
+#: collect almost nothing (a tick makes few reference cycles). See :func:`fewer_gc_passes`.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def fewer_gc_passes() -> Iterator[None]:
+    """Raise the collector's first threshold to :data:`GC_YOUNG_THRESHOLD` for the duration (the
+    other thresholds and the collector itself are left as they are), then restore it."""
+    old = gc.get_threshold()
+    if old[0] == 0 or old[0] >= GC_YOUNG_THRESHOLD:
+        yield
+        return
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
 
 ACTOR_DRIVER = "driver"
 ACTOR_STATION = "station"
 
 # Kinds of scheduled actions, in the order they run when due at the same second.
 _RESTORE, _CANCEL, _ARRIVE = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class SimConfig:
-    """Every parameter of a run (SPEC §6 defaults)."""
-
-    seed: int = 0
-    stations: int = 40
-    hours: float = 24.0
-    #: Requests per hour, on average over the day (a Poisson process with a daily profile).
-    rate: float = WorkloadParams.rate
-    #: Simulated start (UNIX seconds); None: ``CHARGE_TUI_NOW`` if set, else today 00:00 UTC.
-    start: int | None = None
-    tick_seconds: int = 60
-    #: Real-time pacing for callers that pace themselves (CLI ``--speed``); None: as fast as
-    #: possible. :meth:`Simulator.step` never sleeps.
-    speed: float | None = None
-    decline_rate: float = 0.025
-    declined_card_share: float = 0.006
-    cancel_rate: float = WorkloadParams.cancel_rate
-    no_show_rate: float = WorkloadParams.no_show_rate
-    #: Station faults per EVSE per day, and the median repair time (lognormal).
-    fault_rate: float = 0.05
-    repair_hours: float = 3.0
-    dc_share: float = WorkloadParams.dc_share
-    dc_median_minutes: float = WorkloadParams.dc_median_minutes
-    ac_median_hours: float = WorkloadParams.ac_median_hours
-    max_slack_minutes: float = WorkloadParams.max_slack_minutes
-    lead_mix: tuple[float, float, float] = WorkloadParams.lead_mix
-    lead_minutes_median: float = WorkloadParams.lead_minutes_median
-    lead_hours_median: float = WorkloadParams.lead_hours_median
-    lead_days_median: float = WorkloadParams.lead_days_median
-    confirm_lead: int = 1800
-    retry_seconds: int = 300
-    tick_limit: int = 5000
-    center: tuple[float, float] = DEFAULT_CENTER
-    radius_km: float = DEFAULT_RADIUS_KM
-    drivers: int = 0
-
-    def __post_init__(self) -> None:
-        checks = [
-            (self.stations >= 1, "stations must be at least 1"),
-            (self.hours > 0, "hours must be positive"),
-            (self.rate >= 0, "rate must not be negative"),
-            (self.tick_seconds >= 1, "tick_seconds must be at least 1"),
-            (self.speed is None or self.speed > 0, "speed must be positive"),
-            (self.fault_rate >= 0, "fault_rate must not be negative"),
-            (self.repair_hours > 0, "repair_hours must be positive"),
-            (self.dc_median_minutes > 0, "dc_median_minutes must be positive"),
-            (self.ac_median_hours > 0, "ac_median_hours must be positive"),
-            (0 <= self.max_slack_minutes <= 24 * 60, "max_slack_minutes must be 0-1440"),
-            (self.confirm_lead >= 0, "confirm_lead must not be negative"),
-            (self.retry_seconds >= 1, "retry_seconds must be at least 1"),
-            (self.tick_limit >= 1, "tick_limit must be at least 1"),
-            (
-                len(self.lead_mix) == 3 and min(self.lead_mix) >= 0 and sum(self.lead_mix) > 0,
-                "lead_mix must be three non-negative shares, not all zero",
-            ),
-            (
-                min(self.lead_minutes_median, self.lead_hours_median, self.lead_days_median) > 0,
-                "lead medians must be positive",
-            ),
-        ]
-        for name in (
-            "decline_rate",
-            "declined_card_share",
-            "cancel_rate",
-            "no_show_rate",
-            "dc_share",
-        ):
-            checks.append((0 <= getattr(self, name) <= 1, f"{name} must be between 0 and 1"))
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-
-    def workload(self) -> WorkloadParams:
-        return WorkloadParams(
-            rate=self.rate,
-            dc_share=self.dc_share,
-            dc_median_minutes=self.dc_median_minutes,
-            ac_median_hours=self.ac_median_hours,
-            max_slack_minutes=self.max_slack_minutes,
-            lead_mix=self.lead_mix,
-            lead_minutes_median=self.lead_minutes_median,
-            lead_hours_median=self.lead_hours_median,
-            lead_days_median=self.lead_days_median,
-            cancel_rate=self.cancel_rate,
-            no_show_rate=self.no_show_rate,
-            declined_card_share=self.declined_card_share,
-            drivers=self.drivers,
-        )
 
 
 def default_start(environ: dict[str, str] | None = None) -> int:
@@ -257,6 +191,7 @@ class Simulator:
         self._next_fault: float | None = None
         self.workload: Workload | None = None
         self.evse_ids: list[str] = []
+        self._evse_index: dict[str, int] = {}
         self.station_count = 0
         self.interrupted = False
 
@@ -297,6 +232,7 @@ class Simulator:
             stations = self.service.stations()
         self.station_count = len(stations)
         self.evse_ids = sorted(e.id for s in stations for e in s.evses)
+        self._evse_index = {e: k for k, e in enumerate(self.evse_ids)}
         self._down = {e.id for s in stations for e in s.evses if e.status.value != "available"}
         lat = sum(s.latitude for s in stations) / len(stations)
         lon = sum(s.longitude for s in stations) / len(stations)
@@ -349,17 +285,18 @@ class Simulator:
         wall0 = time.monotonic()
         sim0 = self.clock.now()
         last_report = wall0
-        while not self.finished and not self._stop.is_set():
-            self.step(min(self._next_tick, self.end))
-            now_wall = time.monotonic()
-            if on_progress is not None and now_wall - last_report >= progress_every:
-                on_progress(self)
-                last_report = now_wall
-            if speed:
-                target = wall0 + (self.clock.now() - sim0) / speed
-                delay = target - time.monotonic()
-                if delay > 0:
-                    self._stop.wait(delay)
+        with fewer_gc_passes():
+            while not self.finished and not self._stop.is_set():
+                self.step(min(self._next_tick, self.end))
+                now_wall = time.monotonic()
+                if on_progress is not None and now_wall - last_report >= progress_every:
+                    on_progress(self)
+                    last_report = now_wall
+                if speed:
+                    target = wall0 + (self.clock.now() - sim0) / speed
+                    delay = target - time.monotonic()
+                    if delay > 0:
+                        self._stop.wait(delay)
         self.interrupted = self._stop.is_set() and not self.finished
         return self.stats
 
@@ -446,12 +383,22 @@ class Simulator:
 
     def _faults_due(self, uow: UnitOfWork, t: int, local: _TickWork) -> None:
         while self._next_fault is not None and self._next_fault <= t:
-            up = [e for e in self.evse_ids if e not in self._down and e not in local.faulted]
+            # An EVSE still up (not down, not faulted earlier in this tick), drawn uniformly in
+            # id order, without building that list: skip the positions of the others.
+            index = self._evse_index
+            out = self._down.union(e for e, _repair in local.faulted)
+            down = sorted(index[e] for e in out if e in index)
+            n_up = len(self.evse_ids) - len(down)
             at = self._next_fault
             self._next_fault = self._draw_fault_after(at)
-            if not up:
+            if n_up <= 0:
                 continue
-            evse = up[self._faults.randrange(len(up))]
+            k = self._faults.randrange(n_up)
+            for p in down:
+                if p > k:
+                    break
+                k += 1
+            evse = self.evse_ids[k]
             repair = self.config.repair_hours * 3600 * math.exp(self._faults.gauss(0, 0.6))
             self.engine.fault(uow, evse, local.engine)
             local.faulted.append((evse, int(at + max(600, repair))))
@@ -651,10 +598,6 @@ def simulation_service(
         ids=IdFactory(random.Random(f"sim:{config.seed}:ids")),
         config=replace(base, confirm_lead=config.confirm_lead),
     )
-
-
-def format_time(t: int) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M") + "Z"
 
 
 def store_counts(service: ReservationService) -> dict[str, int]:

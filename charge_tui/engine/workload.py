@@ -21,6 +21,8 @@ same world. Times are integer UNIX seconds.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import random
 from collections import Counter
@@ -105,6 +107,25 @@ def _offset(lat: float, lon: float, dist_m: float, bearing: float) -> tuple[floa
 
 def _weighted(rng: random.Random, items):
     return rng.choices([i for i, _w in items], weights=[w for _i, w in items], k=1)[0]
+
+
+class _Choice:
+    """``_weighted(rng, items)`` for fixed ``items``, with the cumulative weights computed once
+    (the same draw as :meth:`random.Random.choices`: one ``random()``, the same bisection)."""
+
+    __slots__ = ("population", "cum", "total", "hi")
+
+    def __init__(self, items) -> None:
+        self.population = [i for i, _w in items]
+        self.cum = list(itertools.accumulate(w for _i, w in items))
+        self.total = self.cum[-1] + 0.0
+        self.hi = len(self.population) - 1
+
+    def draw(self, rng: random.Random):
+        return self.population[bisect.bisect(self.cum, rng.random() * self.total, 0, self.hi)]
+
+
+_RADII = _Choice(RADII)
 
 
 class Workload:
@@ -291,7 +312,7 @@ class Workload:
                 self.radius_m * math.sqrt(rng.random()),
                 rng.uniform(0, 2 * math.pi),
             )
-        return lat, lon, _weighted(rng, RADII)
+        return lat, lon, _RADII.draw(rng)
 
     def _fate(self, now: int, start: int) -> Fate:
         rng = self._fates

@@ -99,6 +99,9 @@ class ReservationService:
                     None,
                 ) from None
             raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
+        # Committed (every branch above raises).
+        for hook in uow.after_commit:
+            hook(uow)
 
     def _write(self, fn: Callable[[UnitOfWork], T]) -> T:
         with self.transaction() as uow:

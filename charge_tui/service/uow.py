@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -63,6 +63,10 @@ from charge_tui.store.mapping import (
 )
 
 R = t.reservations
+#: ``(conn, evse_ids, lo, hi) -> {evse: [(start, end, reservation id)]}``, the held slots of the
+#: store overlapping ``[lo, hi)`` (what :func:`queries.busy_intervals_with_ids` returns; an EVSE
+#: without any may be left out).
+HeldSource = Callable[[Connection, Sequence[str], int, int], dict[str, list[tuple[int, int, str]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ class UnitOfWork:
         self._held: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
         self.transitions: list[Transition] = []
         self._locked_evses: set[str] = set()
+        #: Called, in order, once the transaction has committed (never after a rollback).
+        self.after_commit: list[Callable[[UnitOfWork], None]] = []
 
     # ---------------------------------------------------------------- reads
     def get(self, reservation_id: str) -> Reservation:
@@ -142,7 +148,13 @@ class UnitOfWork:
             )
 
     def busy(
-        self, evse_ids: Sequence[str], lo: int, hi: int, exclude: str | None = None
+        self,
+        evse_ids: Sequence[str],
+        lo: int,
+        hi: int,
+        exclude: str | None = None,
+        *,
+        source: HeldSource | None = None,
     ) -> dict[str, list[tuple[int, int]]]:
         """Held slots overlapping [lo, hi) per EVSE, as this transaction sees them.
 
@@ -150,18 +162,32 @@ class UnitOfWork:
         ends (PostgreSQL: ``SELECT … FOR UPDATE`` on its row, in id order), so a look-up and the
         booking that follows cannot interleave with another engine's or dispatcher's on the same
         port; transactions on disjoint ports run in parallel. The exclusion constraint stays as
-        the safety net. (SQLite: the whole write transaction is already exclusive.)"""
+        the safety net. (SQLite: the whole write transaction is already exclusive.)
+
+        ``source``: where the held slots of the store come from, instead of
+        :func:`queries.busy_intervals_with_ids` (the engine's cache of them, which answers the
+        same as that query on the store this transaction reads)."""
         self._lock_evses(evse_ids)
-        raw = queries.busy_intervals_with_ids(self.conn, evse_ids, lo, hi)
-        out: dict[str, list[tuple[int, int]]] = {}
+        if source is None:
+            raw = queries.busy_intervals_with_ids(self.conn, evse_ids, lo, hi)
+        else:
+            raw = source(self.conn, evse_ids, lo, hi)
+        out: dict[str, list[tuple[int, int]]] = {e: [] for e in evse_ids}
+        cache = self._cache
+        for evse_id, rows in raw.items():
+            if rows and evse_id in out:
+                out[evse_id] = [(s, e) for (s, e, rid) in rows if rid not in cache]
+        held = self._held
         for evse_id in evse_ids:
-            held_here = self._held.get(evse_id, {})
-            items = [(s, e) for (s, e, rid) in raw.get(evse_id, ()) if rid not in self._cache]
-            items.extend(
-                (s, e) for rid, (s, e) in held_here.items() if rid != exclude and s < hi and e > lo
-            )
-            items.sort()
-            out[evse_id] = items
+            held_here = held.get(evse_id)
+            if held_here:
+                items = out[evse_id]
+                for rid, (s, e) in held_here.items():
+                    if rid != exclude and s < hi and e > lo:
+                        items.append((s, e))
+        for items in out.values():
+            if len(items) > 1:
+                items.sort()
         return out
 
     def _lock_evses(self, evse_ids: Sequence[str]) -> None:
