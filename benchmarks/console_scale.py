@@ -227,8 +227,14 @@ async def _measure(path: Path) -> dict:
 
     async def quiet(pilot) -> None:
         """Every step starts from an idle console (no load in flight)."""
+        from textual.worker import WorkerCancelled
+
         for _ in range(3):
-            await pilot.app.workers.wait_for_complete()
+            try:
+                await pilot.app.workers.wait_for_complete()
+            except WorkerCancelled:  # replaced by a newer worker of its group: wait again
+                await pilot.pause()
+                await pilot.app.workers.wait_for_complete()
             await pilot.pause()
 
     refreshes: list[float] = []

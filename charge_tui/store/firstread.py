@@ -37,8 +37,9 @@ from charge_tui.store.rowcodec import reservation_from_row
 SCHEMA_VERSION = 4
 
 
-class FirstReadClosed(RuntimeError):
-    """The first read was closed (the store is open now): ask the store."""
+class FirstReadUnavailable(RuntimeError):
+    """The first read cannot answer (closed now that the store is open, or SQLite failed): ask
+    the store, which reports its problems clearly."""
 
 
 class FirstRead:
@@ -53,8 +54,11 @@ class FirstRead:
     def _all(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
             if self._closed:
-                raise FirstReadClosed("the first read is closed")
-            return self._conn.execute(sql, params).fetchall()
+                raise FirstReadUnavailable("the first read is closed")
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise FirstReadUnavailable(str(exc)) from exc
 
     @staticmethod
     def serves(q: ListQuery) -> bool:

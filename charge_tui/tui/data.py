@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from charge_tui.domain.clock import Clock, clock_from_env
 from charge_tui.domain.enums import Action, Status
 from charge_tui.domain.model import Event, Reservation, Station
-from charge_tui.store.firstread import FirstRead, FirstReadClosed
+from charge_tui.store.firstread import FirstRead, FirstReadUnavailable
 from charge_tui.store.listquery import ListQuery
 from charge_tui.tui.window import PAGE, Window, from_first_page
 
@@ -109,13 +109,14 @@ class ConsoleData:
 
     def _quick(self, use: Callable[[FirstRead], T]) -> T | None:
         """``use(first read)`` while the store is not open yet, else None (also when the first
-        read was closed under our feet by :meth:`open`)."""
+        read was closed under our feet by :meth:`open`, or failed: the store then answers, or
+        says clearly what is wrong)."""
         quick = None if self._service is not None else self._first_read
         if quick is None:
             return None
         try:
             return use(quick)
-        except FirstReadClosed:
+        except FirstReadUnavailable:
             return None
 
     def now(self) -> int:

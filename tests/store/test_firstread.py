@@ -20,7 +20,7 @@ from charge_tui.engine.simulator import SimConfig, Simulator
 from charge_tui.service import ReservationService
 from charge_tui.store import listing, migrations
 from charge_tui.store.db import Database
-from charge_tui.store.firstread import SCHEMA_VERSION, FirstReadClosed, open_first_read
+from charge_tui.store.firstread import SCHEMA_VERSION, FirstReadUnavailable, open_first_read
 from charge_tui.store.listquery import ListQuery, SortKey
 
 START = 1_795_000_000 // 86400 * 86400
@@ -119,7 +119,7 @@ def test_closed_means_ask_the_store(store):
     assert first is not None
     first.close()
     first.close()  # idempotent
-    with pytest.raises(FirstReadClosed):
+    with pytest.raises(FirstReadUnavailable):
         first.counts()
 
 
@@ -190,3 +190,12 @@ def test_its_statements_use_the_indexes(store, analyzed):
     lines = _plans(store, seen)
     assert not [(s, line) for s, line in lines if re.match(r"SCAN reservations(?! USING)", line)]
     assert not [(s, line) for s, line in lines if "TEMP B-TREE" in line]
+
+
+def test_a_failing_read_says_ask_the_store(store):
+    first = open_first_read(f"sqlite:///{store}")
+    assert first is not None
+    first._conn.execute("PRAGMA query_only = 1")
+    with pytest.raises(FirstReadUnavailable):
+        first._all("SELECT * FROM no_such_table")
+    first.close()

@@ -13,7 +13,8 @@ from charge_tui.domain.enums import Action, Status
 from charge_tui.domain.errors import StoreUnavailable
 from charge_tui.service import ReservationService
 from charge_tui.store.db import Database
-from charge_tui.store.firstread import open_first_read
+from charge_tui.store.firstread import FirstReadUnavailable, open_first_read
+from charge_tui.store.listquery import ListQuery
 from charge_tui.tui.app import ChargeApp
 from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.sample import SAMPLE_NOW
@@ -137,3 +138,45 @@ def test_charge_tui_shows_the_list_before_importing_the_store_layer(sample, db_p
     assert seen["shown"] == store_order[: len(seen["shown"])]
     assert seen["store_layer_imported"] == []
     assert seen["open"] is True
+
+
+def test_a_failing_first_read_falls_back_to_the_store(sample, db_path, monkeypatch):
+    first = open_first_read(f"sqlite:///{db_path}")
+    assert first is not None
+    opened: list[Database] = []
+
+    def open_store() -> ReservationService:
+        opened.append(Database(f"sqlite:///{db_path}"))
+        return ReservationService(opened[-1], clock=FrozenClock(SAMPLE_NOW))
+
+    def failing(sql, params=()):
+        raise FirstReadUnavailable("disk I/O error")
+
+    monkeypatch.setattr(first, "_all", failing)
+    data = ConsoleData(opener=open_store, first_read=first, clock=FrozenClock(SAMPLE_NOW))
+    data.release()
+    data.prefetch_opening(ListQuery())  # nothing to show early: no crash before the app starts
+    assert data.take_opening(ListQuery()) is None
+    w = data.first(ListQuery(), 10)
+    assert [r.id for r in w.rows] == [r.id for r in sample.list(limit=10).data]
+    assert data.counts() == sample.counts()
+    assert data.is_open
+    for db in opened:
+        db.dispose()
+
+
+async def test_the_collector_pauses_less_while_the_console_runs(sample):
+    """Fewer, cheaper collections while the app runs (see ChargeApp._fewer_gc_pauses); the
+    process's own settings come back when it ends."""
+    import gc
+
+    from charge_tui.tui.app import GC_YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    app = ChargeApp(sample, poll_interval=3600.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
