@@ -1,4 +1,4 @@
-"""The list's window: the few hundred rows the table holds, and how it moves over the store.
+"""The list's window: the few hundred rows the table holds (how it moves: ``paging.py``).
 
 A :class:`Window` is an immutable snapshot: rows in display order plus where to continue in each
 direction. How a window moves over the store (each move reads at most a page) is ``paging.py``;

@@ -25,8 +25,9 @@ from tests.tui.conftest import SIZE, settle
 from tests.tui.helpers import cancel_from_the_list, cell, rows
 
 
-def late_app(db_path, opener=None) -> tuple[ChargeApp, list[Database]]:
-    """The console as ``charge-tui`` builds it on a SQLite file: a first read and an opener."""
+def late_data(db_path, opener=None):
+    """What ``charge-tui`` builds on a SQLite file: a first read and an opener (the stores it
+    opened are kept in the list returned, to be disposed of)."""
     first = open_first_read(f"sqlite:///{db_path}")
     assert first is not None
     opened: list[Database] = []
@@ -37,6 +38,12 @@ def late_app(db_path, opener=None) -> tuple[ChargeApp, list[Database]]:
         return ReservationService(db, clock=FrozenClock(SAMPLE_NOW))
 
     data = ConsoleData(opener=opener or open_store, first_read=first, clock=FrozenClock(SAMPLE_NOW))
+    return data, first, opened
+
+
+def late_app(db_path, opener=None) -> tuple[ChargeApp, list[Database]]:
+    """The console as ``charge-tui`` builds it on a SQLite file."""
+    data, _first, opened = late_data(db_path, opener)
     return ChargeApp(data, poll_interval=3600.0), opened
 
 
@@ -141,19 +148,12 @@ def test_charge_tui_shows_the_list_before_importing_the_store_layer(sample, db_p
 
 
 def test_a_failing_first_read_falls_back_to_the_store(sample, db_path, monkeypatch):
-    first = open_first_read(f"sqlite:///{db_path}")
-    assert first is not None
-    opened: list[Database] = []
-
-    def open_store() -> ReservationService:
-        opened.append(Database(f"sqlite:///{db_path}"))
-        return ReservationService(opened[-1], clock=FrozenClock(SAMPLE_NOW))
+    data, first, opened = late_data(db_path)
 
     def failing(sql, params=()):
         raise FirstReadUnavailable("disk I/O error")
 
     monkeypatch.setattr(first, "_all", failing)
-    data = ConsoleData(opener=open_store, first_read=first, clock=FrozenClock(SAMPLE_NOW))
     data.release()
     data.prefetch_opening(ListQuery())  # nothing to show early: no crash before the app starts
     assert data.take_opening(ListQuery()) is None
