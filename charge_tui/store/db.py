@@ -97,7 +97,7 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.dialect = parsed.get_backend_name()
         if self.is_sqlite:
-            self._check_sqlite_path(parsed.database)
+            self._check_sqlite_path(parsed.database, refuse_foreign=create)
             timeout = busy_timeout_ms()
             self.engine: Engine = create_engine(
                 url,
@@ -115,7 +115,7 @@ class Database:
         if create:
             self.create_schema()
 
-    def _check_sqlite_path(self, database: str | None) -> None:
+    def _check_sqlite_path(self, database: str | None, *, refuse_foreign: bool) -> None:
         if not database or database == ":memory:" or database.startswith("file:"):
             return
         path = Path(database)
@@ -125,6 +125,15 @@ class Database:
             )
         if path.exists() and path.is_dir():
             raise StoreUnavailable(f"cannot open database {path}: it is a directory")
+        if refuse_foreign and path.is_file() and path.stat().st_size > 0:
+            foreign = _foreign_tables(path)
+            if foreign:
+                shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+                raise StoreUnavailable(
+                    f"not a charge-tui database ({path}): it already holds other tables "
+                    f"({shown}) and no charge-tui schema version; nothing was written. Give a "
+                    "new file or a charge-tui store"
+                )
 
     def create_schema(self) -> None:
         """Create a new store or upgrade an older one in place (see ``migrations.py``)."""
@@ -133,7 +142,7 @@ class Database:
                 if self.dialect == "postgresql":
                     # One upgrader at a time across processes (released at commit).
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
-                migrations.upgrade(conn, self.dialect)
+                migrations.upgrade(conn, self.dialect, where=f" ({_display_url(self.url)})")
         except (OperationalError, DBAPIError, sqlite3.Error) as exc:
             raise StoreUnavailable(describe_db_error(exc, self.url)) from exc
 
@@ -156,6 +165,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _foreign_tables(path: Path) -> list[str]:
+    """The tables of a SQLite file that holds tables but no ``schema_meta`` (another
+    application's database), read without changing anything (opening it as a store would switch
+    it to WAL first); [] when it looks like a store, is empty, or cannot be read that way (the
+    normal open then says what is wrong)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    return [] if "schema_meta" in names else names
 
 
 def _install_sqlite_hooks(

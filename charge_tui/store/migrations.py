@@ -14,6 +14,12 @@ ends; the dialect-specific parts say so.
 - 3: every index declared in ``tables.py`` exists (console sort orders and search).
 - 4: drop ``ix_reservations_updated``, made redundant by ``(updated, id)`` (one index fewer to
   maintain on every write).
+
+A database without ``schema_meta`` is a new store only if nothing else lives in it: a SQLite file
+that already holds tables (another application's database, given by mistake) is refused with
+nothing written, and so is a PostgreSQL database holding a table of ours without
+``schema_meta`` (a PostgreSQL database is often shared, so other applications' tables are fine
+there).
 """
 
 from __future__ import annotations
@@ -102,14 +108,31 @@ def current_version(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def upgrade(conn: Connection, dialect: str, target: int = LATEST) -> int:
-    """Bring the store to ``target``; returns the version it was at."""
+def _refuse_foreign(conn: Connection, dialect: str, where: str) -> None:
+    """Raise :class:`StoreUnavailable` when a database without a schema version is not empty
+    (see the module docstring)."""
+    present = set(inspect(conn).get_table_names())
+    if dialect != "sqlite":
+        present &= {table.name for table in SQLModel.metadata.sorted_tables}
+    if present:
+        shown = ", ".join(sorted(present)[:5]) + (", …" if len(present) > 5 else "")
+        raise StoreUnavailable(
+            f"not a charge-tui database{where}: it already holds other tables ({shown}) and no "
+            "charge-tui schema version; nothing was written. Give a new file or a charge-tui store"
+        )
+
+
+def upgrade(conn: Connection, dialect: str, target: int = LATEST, where: str = "") -> int:
+    """Bring the store to ``target``; returns the version it was at. ``where``: how refusals name
+    the database (e.g. `` (sqlite:///x.db)``)."""
     start = current_version(conn)
     if start > LATEST:
         raise StoreUnavailable(
-            f"the database was written by a newer charge-tui (schema {start}, this one knows "
+            f"the database{where} was written by a newer charge-tui (schema {start}, this one knows "
             f"{LATEST}); upgrade charge-tui"
         )
+    if start == 0:
+        _refuse_foreign(conn, dialect, where)
     for version, _desc, step in MIGRATIONS:
         if start < version <= target:
             step(conn, dialect)

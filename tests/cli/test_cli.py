@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -188,6 +189,22 @@ def test_not_a_database(capsys, tmp_path):
     f.write_text("hello, this is not SQLite " * 100)
     rc, _, err = run(capsys, "--db", str(f), "reservations", "list")
     assert rc == 3 and "not a charge-tui database" in one_clear_line(err)
+
+
+def test_another_applications_sqlite_file(capsys, tmp_path):
+    f = tmp_path / "contacts.db"
+    with contextlib.closing(sqlite3.connect(f)) as conn:
+        conn.execute("CREATE TABLE contacts (name TEXT)")
+        conn.commit()
+    before = f.read_bytes()
+    rc, obj, err = run(capsys, "--db", str(f), "reservations", "list")
+    line = one_clear_line(err)
+    assert rc == 3 and obj is None
+    assert "not a charge-tui database" in line and str(f.name) in line and "contacts" in line
+    # The console (no command) refuses it the same way, before any screen.
+    rc, obj, err = run(capsys, "--db", str(f))
+    assert rc == 3 and "not a charge-tui database" in one_clear_line(err)
+    assert f.read_bytes() == before  # not even switched to WAL
 
 
 def test_read_only_database(capsys, tmp_path, monkeypatch):

@@ -62,6 +62,61 @@ def test_newer_store_is_refused(db_url):
         Database(db_url)
 
 
+def _make_table(db_url: str, name: str) -> None:
+    """Another application's table in the database, before charge-tui ever opened it."""
+    other = Database(db_url, create=False)
+    with other.write() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE {name} (name VARCHAR(40))")
+        conn.exec_driver_sql(f"INSERT INTO {name} VALUES ('ann')")
+    other.dispose()
+
+
+def _tables(db_url: str) -> set[str]:
+    probe = Database(db_url, create=False)
+    with probe.read() as conn:
+        names = set(inspect(conn).get_table_names())
+    probe.dispose()
+    return names
+
+
+def test_a_database_of_ours_without_a_version_is_refused_and_left_alone(db_url):
+    # On both back ends: a table named like ours, but no schema_meta (not a store we wrote).
+    _make_table(db_url, "reservations")
+    with pytest.raises(StoreUnavailable, match=r"not a charge-tui database \(.+\).*reservations"):
+        Database(db_url)
+    assert _tables(db_url) == {"reservations"}
+
+
+def test_another_applications_sqlite_file_is_refused_and_left_alone(tmp_path):
+    url = f"sqlite:///{tmp_path / 'contacts.db'}"
+    _make_table(url, "contacts")
+    with pytest.raises(StoreUnavailable, match="not a charge-tui database.*contacts"):
+        Database(url)
+    assert _tables(url) == {"contacts"}
+
+
+def test_upgrade_itself_refuses_a_sqlite_file_with_other_tables(tmp_path):
+    # What Database checks before connecting, the upgrade checks again inside its transaction.
+    url = f"sqlite:///{tmp_path / 'contacts.db'}"
+    _make_table(url, "contacts")
+    raw = Database(url, create=False)
+    with pytest.raises(StoreUnavailable, match="contacts"), raw.write() as conn:
+        migrations.upgrade(conn, raw.dialect)
+    raw.dispose()
+    assert _tables(url) == {"contacts"}
+
+
+def test_postgresql_shares_a_database_with_other_applications(db_url, clock):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a SQLite file holding other tables is refused (test above)")
+    _make_table(db_url, "contacts")
+    db = Database(db_url)
+    assert {"contacts", "reservations", "schema_meta"} <= _tables(db_url)
+    r = ReservationService(db, clock=clock).create(params())
+    assert ReservationService(db, clock=clock).retrieve(r.id) == r
+    db.dispose()
+
+
 def test_postgresql_refuses_double_booking_itself(db, service, network):
     if db.dialect != "postgresql":
         pytest.skip("the exclusion constraint is PostgreSQL's; SQLite serialises writers")
