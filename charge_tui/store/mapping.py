@@ -28,6 +28,10 @@ def reservation_to_row(r: Reservation) -> dict[str, Any]:
 
 
 #: Columns a transition may change (everything but the immutable request).
+#: ``json.dumps(value, sort_keys=True, separators=(",", ":"))`` with one encoder made once (the
+#: same text; ``json.dumps`` with options builds a new encoder on every call, twice per event).
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
 MUTABLE_COLUMNS = (
     "updated",
     "status",
@@ -73,7 +77,7 @@ def reservation_values(r: Reservation) -> tuple[Any, ...]:
         a.latitude,
         a.longitude,
         a.radius_meters,
-        json.dumps(dict(r.metadata), sort_keys=True, separators=(",", ":")) if r.metadata else "{}",
+        _canonical(dict(r.metadata)) if r.metadata else "{}",
         r.payment_method,
         r.reservation_fee,
         r.currency,
@@ -145,8 +149,8 @@ def event_values(e: Event) -> tuple[Any, ...]:
         e.created,
         e.actor,
         e.status.value,
-        json.dumps(e.previous, sort_keys=True, separators=(",", ":")) if e.previous else "{}",
-        json.dumps(e.data, sort_keys=True, separators=(",", ":")) if e.data else "{}",
+        _canonical(e.previous) if e.previous else "{}",
+        _canonical(e.data) if e.data else "{}",
     )
 
 
@@ -183,8 +187,8 @@ def event_to_row(e: Event) -> dict[str, Any]:
         "created": e.created,
         "actor": e.actor,
         "status": e.status.value,
-        "previous_json": json.dumps(e.previous, sort_keys=True, separators=(",", ":")),
-        "data_json": json.dumps(e.data, sort_keys=True, separators=(",", ":")),
+        "previous_json": _canonical(e.previous),
+        "data_json": _canonical(e.data),
     }
 
 
