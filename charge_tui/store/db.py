@@ -128,12 +128,7 @@ class Database:
         if refuse_foreign and path.is_file() and path.stat().st_size > 0:
             foreign = _foreign_tables(path)
             if foreign:
-                shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
-                raise StoreUnavailable(
-                    f"not a charge-tui database ({path}): it already holds other tables "
-                    f"({shown}) and no charge-tui schema version; nothing was written. Give a "
-                    "new file or a charge-tui store"
-                )
+                raise migrations.foreign_database(f" ({_display_url(self.url)})", foreign)
 
     def create_schema(self) -> None:
         """Create a new store or upgrade an older one in place (see ``migrations.py``)."""

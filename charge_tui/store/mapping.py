@@ -27,11 +27,11 @@ def reservation_to_row(r: Reservation) -> dict[str, Any]:
     return dict(zip(RESERVATION_COLUMNS, reservation_values(r), strict=True))
 
 
-#: Columns a transition may change (everything but the immutable request).
 #: ``json.dumps(value, sort_keys=True, separators=(",", ":"))`` with one encoder made once (the
 #: same text; ``json.dumps`` with options builds a new encoder on every call, twice per event).
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
+#: Columns a transition may change (everything but the immutable request).
 MUTABLE_COLUMNS = (
     "updated",
     "status",

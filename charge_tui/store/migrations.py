@@ -24,7 +24,7 @@ there).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
@@ -115,11 +115,17 @@ def _refuse_foreign(conn: Connection, dialect: str, where: str) -> None:
     if dialect != "sqlite":
         present &= {table.name for table in SQLModel.metadata.sorted_tables}
     if present:
-        shown = ", ".join(sorted(present)[:5]) + (", …" if len(present) > 5 else "")
-        raise StoreUnavailable(
-            f"not a charge-tui database{where}: it already holds other tables ({shown}) and no "
-            "charge-tui schema version; nothing was written. Give a new file or a charge-tui store"
-        )
+        raise foreign_database(where, present)
+
+
+def foreign_database(where: str, tables: Iterable[str]) -> StoreUnavailable:
+    """The refusal of a database that holds ``tables`` but no charge-tui schema version."""
+    names = sorted(tables)
+    shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    return StoreUnavailable(
+        f"not a charge-tui database{where}: it already holds other tables ({shown}) and no "
+        "charge-tui schema version; nothing was written. Give a new file or a charge-tui store"
+    )
 
 
 def upgrade(conn: Connection, dialect: str, target: int = LATEST, where: str = "") -> int:
