@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.build_store import PER_STATION_DAY, build, default_path  # noqa: E402
 from charge_tui.cli.simulate import SIM_CACHE_MIB, SIM_WAL_AUTOCHECKPOINT  # noqa: E402
+from charge_tui.domain.ids import time_prefix  # noqa: E402
 from charge_tui.engine.simulator import SimConfig, Simulator  # noqa: E402
 from charge_tui.store.audit import check_invariants  # noqa: E402
 from charge_tui.store.db import Database  # noqa: E402
@@ -67,7 +68,8 @@ def _reservation_rows(n: int, rng: random.Random) -> list[tuple]:
         start = created + rng.randrange(600, 3 * 86400)
         rows.append(
             (
-                "rsv_" + "".join(rng.choices(_ALNUM, k=24)),
+                # Shaped like the store's ids (time-ordered: charge_tui.domain.ids).
+                "rsv_" + time_prefix(created) + "".join(rng.choices(_ALNUM, k=18)),
                 created,
                 created,
                 "pending",

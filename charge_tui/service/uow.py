@@ -207,7 +207,7 @@ class UnitOfWork:
             self._dirty.add(after.id)
         self._events.append(
             Event(
-                id=self.ids.event(),
+                id=self.ids.event(self.now),
                 reservation_id=after.id,
                 type=tr.event_type.value,
                 created=self.now,
@@ -245,7 +245,7 @@ class UnitOfWork:
         p = validate_create(params, self.now)
         r = machine.create(
             p,
-            self.ids.reservation(),
+            self.ids.reservation(self.now),
             self.now,
             pricing=self.config.default_pricing,
             confirm_lead=self.config.confirm_lead,
@@ -254,7 +254,7 @@ class UnitOfWork:
         self._inserted.add(r.id)
         self._events.append(
             Event(
-                id=self.ids.event(),
+                id=self.ids.event(self.now),
                 reservation_id=r.id,
                 type=EventType.CREATED.value,
                 created=self.now,

@@ -7,10 +7,12 @@ from datetime import UTC
 
 import pytest
 from dateutil import tz
+from hypothesis import given
+from hypothesis import strategies as st
 
 from charge_tui.domain.api import API_FIELDS, reservation_to_api
 from charge_tui.domain.clock import FrozenClock, SystemClock, clock_from_env, parse_instant
-from charge_tui.domain.ids import RESERVATION_ID_RE, IdFactory
+from charge_tui.domain.ids import RESERVATION_ID_RE, IdFactory, time_prefix
 from charge_tui.domain.machine import create
 from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.domain.slots import best_start, free_gaps
@@ -22,11 +24,35 @@ from tests.factories import NOW, params
 def test_ids_shape_and_determinism():
     a = IdFactory(random.Random(1))
     b = IdFactory(random.Random(1))
-    ids = [a.reservation() for _ in range(50)]
-    assert ids == [b.reservation() for _ in range(50)]
+    ids = [a.reservation(NOW) for _ in range(50)]
+    assert ids == [b.reservation(NOW) for _ in range(50)]
     assert all(RESERVATION_ID_RE.match(i) for i in ids)
     assert len(set(ids)) == 50
-    assert IdFactory().event().startswith("evt_") and len(IdFactory().event()) == 28
+    assert IdFactory().event(NOW).startswith("evt_") and len(IdFactory().event(NOW)) == 28
+    assert RESERVATION_ID_RE.match(IdFactory().reservation(NOW))
+
+
+@given(st.lists(st.integers(min_value=-10, max_value=70_000_000_000), min_size=2, max_size=20))
+def test_timed_ids_sort_by_the_second_they_were_made(times):
+    ids = IdFactory(random.Random(2))
+    made = [(at, ids.reservation(at)) for at in times]
+    for (t1, i1), (t2, i2) in zip(made, made[1:], strict=False):
+        c1, c2 = max(0, min(t1, 62**6 - 1)), max(0, min(t2, 62**6 - 1))
+        if c1 < c2:
+            assert i1 < i2
+        elif c1 > c2:
+            assert i1 > i2
+        else:
+            assert i1[:10] == i2[:10]
+
+
+def test_time_prefix_is_base62_in_byte_order():
+    assert time_prefix(0) == "000000"
+    assert time_prefix(61) == "00000z"
+    assert time_prefix(62) == "000010"
+    assert time_prefix(62**6 - 1) == "zzzzzz"
+    assert time_prefix(62**6 + 5) == "zzzzzz"
+    assert time_prefix(-3) == "000000"
 
 
 def test_free_gaps_and_best_start():
