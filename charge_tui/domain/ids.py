@@ -29,9 +29,12 @@ SORTABLE = string.digits + string.ascii_uppercase + string.ascii_lowercase
 #: Characters of the time prefix: 62**6 seconds reach beyond the year 3700.
 TIME_CHARS = 6
 _TIME_MAX = len(SORTABLE) ** TIME_CHARS - 1
-_N = float(len(ALPHABET))
-_POSITIONS = range(ID_LENGTH)
-_RANDOM_POSITIONS = range(ID_LENGTH - TIME_CHARS)
+_RANDOM_CHARS = ID_LENGTH - TIME_CHARS
+#: Random bytes to characters: byte ``b`` below 248 (4 × 62) is ``ALPHABET[b % 62]``, the 8 bytes
+#: above are dropped, so every character is equally likely (one C call per id, not one draw per
+#: character).
+_BYTE_TO_CHAR = bytes(ALPHABET.encode()[b % len(ALPHABET)] for b in range(256))
+_DROPPED = bytes(range(4 * len(ALPHABET), 256))
 
 
 def time_prefix(at: int) -> str:
@@ -52,18 +55,23 @@ class IdFactory:
         # never pairs a second with another second's prefix.
         self._last: tuple[int | None, str] = (None, "")
 
-    def _random(self, positions: range) -> str:
+    def _random(self, n: int) -> str:
+        """``n`` characters of :data:`ALPHABET`, uniformly at random."""
         if self._rng is None:
             import secrets  # imports OpenSSL's hashes: not before an id is made (startup)
 
-            return "".join(secrets.choice(ALPHABET) for _ in positions)
-        # ``self._rng.choices(ALPHABET, k=len(positions))`` without its overhead: the same draws.
-        rnd = self._rng.random
-        return "".join([ALPHABET[int(rnd() * _N)] for _ in positions])
+            draw = secrets.token_bytes
+        else:
+            draw = self._rng.randbytes
+        # A byte is dropped with probability 1/32: n + 6 bytes nearly always give n characters.
+        out = draw(n + 6).translate(_BYTE_TO_CHAR, _DROPPED)
+        while len(out) < n:
+            out += draw(8).translate(_BYTE_TO_CHAR, _DROPPED)
+        return out[:n].decode("ascii")
 
     def new(self, prefix: str) -> str:
         """A random id (stations, EVSEs)."""
-        return f"{prefix}_{self._random(_POSITIONS)}"
+        return f"{prefix}_{self._random(ID_LENGTH)}"
 
     def timed(self, prefix: str, at: int) -> str:
         """A time-ordered id made at ``at`` (see the module docstring)."""
@@ -71,7 +79,7 @@ class IdFactory:
         if at != last_at:
             head = time_prefix(at)
             self._last = (at, head)
-        return f"{prefix}_{head}{self._random(_RANDOM_POSITIONS)}"
+        return f"{prefix}_{head}{self._random(_RANDOM_CHARS)}"
 
     def reservation(self, at: int) -> str:
         return self.timed("rsv", at)

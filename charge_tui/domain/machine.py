@@ -9,7 +9,7 @@ the same transaction; everything else about a slot is checked here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from charge_tui.domain.api import API_FIELDS
@@ -22,7 +22,14 @@ from charge_tui.domain.enums import (
 )
 from charge_tui.domain.errors import PARAMETER_INVALID, UNEXPECTED_STATE, ChargeError
 from charge_tui.domain.geo import haversine_m
-from charge_tui.domain.model import CancellationPolicy, Evse, Pricing, Reservation, Station
+from charge_tui.domain.model import (
+    CancellationPolicy,
+    Evse,
+    Pricing,
+    Reservation,
+    Station,
+    evolve,
+)
 
 #: A charging session may be reported this long before its scheduled start.
 EARLY_COMPLETE_TOLERANCE = 5 * 60
@@ -221,7 +228,7 @@ def apply(
         changes.update(next_check_at=None)
     elif action is Action.FAIL:
         changes.update(failure_reason=reason, next_check_at=None)
-    after = replace(r, **changes)
+    after = evolve(r, changes)
     return Transition(r, after, EVENT_FOR[action], previous_values(r, after, changes), data)
 
 

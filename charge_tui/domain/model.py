@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -72,6 +73,24 @@ class Reservation:
     @property
     def duration(self) -> int:
         return self.preferred_end_time - self.preferred_start_time
+
+
+_RESERVATION_FIELDS = tuple(f.name for f in fields(Reservation))
+_reservation_values = operator.attrgetter(*_RESERVATION_FIELDS)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def evolve(r: Reservation, changes: dict[str, Any]) -> Reservation:
+    """``dataclasses.replace(r, **changes)`` for a reservation, about twice as fast (the state
+    machine makes one per transition): the same fields are copied, with no ``__init__`` to run
+    (it only assigns them). ``changes`` must name fields of :class:`Reservation`."""
+    out = _new(Reservation)
+    for name, value in zip(_RESERVATION_FIELDS, _reservation_values(r), strict=True):
+        _set(out, name, value)
+    for name, value in changes.items():
+        _set(out, name, value)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,6 @@ def check_connector_types(value: Any) -> tuple[ConnectorType, ...]:
         )
     if not value:
         raise _invalid(param, f"{param} must contain at least one connector type.")
-    known = ", ".join(c.value for c in ConnectorType)
     seen: list[ConnectorType] = []
     for i, item in enumerate(value):
         if not isinstance(item, str):
@@ -146,7 +145,9 @@ def check_connector_types(value: Any) -> tuple[ConnectorType, ...]:
             ct = ConnectorType(item)
         except ValueError:
             raise _invalid(
-                param, f"{param}[{i}] {item[:40]!r} is not a connector type; use one of {known}."
+                param,
+                f"{param}[{i}] {item[:40]!r} is not a connector type; use one of "
+                f"{', '.join(c.value for c in ConnectorType)}.",
             ) from None
         if ct in seen:
             raise _invalid(param, f"{param} lists {item!r} twice.")

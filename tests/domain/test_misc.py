@@ -14,6 +14,7 @@ from charge_tui.domain.api import API_FIELDS, reservation_to_api
 from charge_tui.domain.clock import FrozenClock, SystemClock, clock_from_env, parse_instant
 from charge_tui.domain.ids import RESERVATION_ID_RE, IdFactory, time_prefix
 from charge_tui.domain.machine import create
+from charge_tui.domain.model import evolve
 from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.domain.slots import best_start, free_gaps
 from charge_tui.domain.timeparse import TimeParseError, format_duration, parse_time
@@ -30,6 +31,29 @@ def test_ids_shape_and_determinism():
     assert len(set(ids)) == 50
     assert IdFactory().event(NOW).startswith("evt_") and len(IdFactory().event(NOW)) == 28
     assert RESERVATION_ID_RE.match(IdFactory().reservation(NOW))
+
+
+def test_random_id_characters_are_uniform_and_never_short():
+    ids = IdFactory(random.Random(4))
+    chars = "".join(ids.new("x")[2:] for _ in range(6000))  # 144,000 characters
+    counts = {c: chars.count(c) for c in set(chars)}
+    assert len(counts) == 62  # every letter and digit, nothing else
+    # 2,323 expected each; a byte-modulo mapping without dropping would put 8 of them at ~2,812.
+    assert max(counts.values()) < 2550 and min(counts.values()) > 2100
+
+    class Dropped(random.Random):
+        """Bytes 248-255 (dropped) for the first draws, then the real thing."""
+
+        calls = 0
+
+        def randbytes(self, n):
+            self.calls += 1
+            return bytes([255] * n) if self.calls <= 2 else super().randbytes(n)
+
+    rng = Dropped(5)
+    made = IdFactory(rng).event(NOW)
+    assert len(made) == 28 and RESERVATION_ID_RE.match("rsv_" + made[4:])
+    assert rng.calls >= 3
 
 
 @given(st.lists(st.integers(min_value=-10, max_value=70_000_000_000), min_size=2, max_size=20))
@@ -53,6 +77,27 @@ def test_time_prefix_is_base62_in_byte_order():
     assert time_prefix(62**6 - 1) == "zzzzzz"
     assert time_prefix(62**6 + 5) == "zzzzzz"
     assert time_prefix(-3) == "000000"
+
+
+def test_evolve_is_dataclasses_replace():
+    import dataclasses
+
+    from charge_tui.domain.enums import Status
+
+    r = create(validate_create(params(), NOW), "rsv_" + "a" * 24, NOW)
+    for changes in (
+        {},
+        {"status": Status.CONFIRMED, "version": 2, "evse": "evse_x", "next_check_at": None},
+        {"metadata": {"k": "v"}, "updated": NOW + 9, "fees_charged": 300},
+    ):
+        out = evolve(r, changes)
+        assert out == dataclasses.replace(r, **changes)
+        assert out is not r and all(getattr(out, k) == v for k, v in changes.items())
+    assert r.status is Status.PENDING and r.version == 1  # the original is untouched
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        evolve(r, {}).status = Status.FAILED  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        evolve(r, {"no_such_field": 1})
 
 
 def test_free_gaps_and_best_start():
