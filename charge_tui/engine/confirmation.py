@@ -243,6 +243,11 @@ class ConfirmationEngine:
             # changed the network since (we hold the write lock), and our own changes are applied
             # to the index by ``_network_changed``.
             return
+        if self._network is not None and self.held_cache.begin(uow) and self.held_cache.continued:
+            # Nothing but this engine's own transactions, which kept the index current, wrote
+            # since the last one (the held-slot cache's check, SQLite): no need to look.
+            self._checked_in = uow
+            return
         sig = network_signature(uow.conn)
         if self._network is None or sig != self._signature:
             self._network = NetworkIndex.load(uow.conn)
@@ -259,7 +264,13 @@ class ConfirmationEngine:
         to another free slot (stays confirmed, ``reservation.reassigned``) or fails with
         ``other``."""
         self._refresh_network(uow)
-        touched = uow.fault_evse(evse_id, actor=self.actor)
+        network = self._network
+        assert network is not None
+        touched = uow.fault_evse(
+            evse_id,
+            actor=self.actor,
+            candidates=lambda r: network.candidates(r.service_area, r.connector_types),
+        )
         self._network_changed(uow, evse_id, EvseStatus.OUT_OF_ORDER)
         if result is not None:
             result.faults += 1

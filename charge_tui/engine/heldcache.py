@@ -1,34 +1,23 @@
 """The slots held on each EVSE, kept by the engine from one of its transactions to the next.
 
 Every tick the engine reads the held slots of the EVSEs its requests may use (thousands of index
-probes on a large network, most of them finding nothing). Between two ticks of one process the
-store changes mostly by that process's own commits, so :class:`HeldCache` keeps what it read, per
-EVSE with the window it covers, and applies to it the transitions of each transaction it was used
-in once that transaction has committed. It answers exactly what
+probes on a large network, most of them finding nothing). :class:`HeldCache` keeps what it read,
+per EVSE with the window it covers, and applies to it the transitions of each transaction it was
+used in once that transaction has committed. It answers exactly what
 :func:`charge_tui.store.queries.busy_intervals_with_ids` would answer on the store the
-transaction reads, and it forgets everything as soon as it cannot be sure of that:
-
-- another connection committed (SQLite's ``PRAGMA data_version`` changed: other processes, or
-  other ``Database`` objects of this process), or the pool handed out another connection;
-- another write transaction committed through the same :class:`Database` (its ``commits``
-  counter moved by more than our own commit);
-- the transaction it was last used in did not commit (rolled back: its transitions never
-  happened).
-
-SQLite only: the write transaction holds the database's write lock from its first statement, so
-nothing can commit between the check and our own commit. On PostgreSQL (several engines commit
-concurrently) the engine reads the store every time.
+transaction reads, and forgets everything as soon as it cannot be sure of that (SQLite only; the
+rules are :mod:`charge_tui.service.ownwrites`'s).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Connection
 
 from charge_tui.domain.enums import SLOT_HOLDING
 from charge_tui.service import UnitOfWork
+from charge_tui.service.ownwrites import OwnWritesCache
 from charge_tui.store import queries
 from charge_tui.store.db import Database
 
@@ -38,50 +27,18 @@ READ_AHEAD = 6 * 3600
 Rows = list[tuple[int, int, str]]
 
 
-class HeldCache:
+class HeldCache(OwnWritesCache):
     def __init__(self, db: Database) -> None:
-        self.db = db
+        super().__init__(db)
         # evse -> (lo, hi, every held slot (start, end, reservation id) overlapping [lo, hi)).
         self._entries: dict[str, tuple[int, int, Rows]] = {}
-        # What the store looked like after our last commit: (sqlite3 connection, data_version,
-        # db.commits); None when unknown.
-        self._synced: tuple[Any, int, int] | None = None
-        self._uow: UnitOfWork | None = None
-        self._start: tuple[Any, int, int] | None = None
         self.hits = 0
         self.misses = 0
 
-    def clear(self) -> None:
+    def _forget(self) -> None:
         self._entries.clear()
-        self._synced = None
 
-    def begin(self, uow: UnitOfWork) -> bool:
-        """Check the cache against the store ``uow`` reads (once per transaction); False when it
-        cannot be used (not SQLite)."""
-        if uow is self._uow:
-            return self._start is not None
-        self._uow = uow
-        raw = queries.sqlite_driver(uow.conn)
-        if raw is None:
-            self._start = None
-            self.clear()
-            return False
-        version = raw.execute("PRAGMA data_version").fetchone()[0]
-        start = (raw, version, self.db.commits)
-        if self._synced is None or self._synced[0] is not raw or self._synced[1:] != start[1:]:
-            self._entries.clear()
-        # Unknown until this transaction commits (a rollback leaves it so: next time, clear).
-        self._synced = None
-        self._start = start
-        uow.after_commit.append(self._committed)
-        return True
-
-    def _committed(self, uow: UnitOfWork) -> None:
-        start = self._start
-        if uow is not self._uow or start is None or self.db.commits != start[2] + 1:
-            # Another write of this process committed around ours: forget everything.
-            self.clear()
-            return
+    def _absorb(self, uow: UnitOfWork) -> None:
         entries = self._entries
         for tr in uow.transitions:
             before, after = tr.before, tr.after
@@ -98,7 +55,6 @@ class HeldCache:
                     entry[2].append(
                         (after.scheduled_start_time, after.scheduled_end_time, after.id)
                     )
-        self._synced = (start[0], start[1], start[2] + 1)
 
     def held(self, conn: Connection, evse_ids: Sequence[str], lo: int, hi: int) -> dict[str, Rows]:
         """:func:`queries.busy_intervals_with_ids` from the cache (reading the EVSEs it does not

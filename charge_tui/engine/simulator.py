@@ -47,6 +47,7 @@ from charge_tui.engine.network import generate_network
 from charge_tui.engine.simconfig import SimConfig, format_time  # noqa: F401  (re-exported)
 from charge_tui.engine.workload import Fate, Workload
 from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
+from charge_tui.service.ownwrites import ReservationCache
 from charge_tui.store import queries
 from charge_tui.store.db import Database
 
@@ -170,6 +171,9 @@ class Simulator:
             self.service = simulation_service(service.db, config, base=service.config)
             assert isinstance(self.service.clock, SimulatedClock)
             self.clock = self.service.clock
+        if self.service.reservation_cache is None:
+            # The run reads back mostly reservations it made itself (ownwrites).
+            self.service.reservation_cache = ReservationCache(self.service.db)
         self.start = self.clock.now()
         self.end = self.start + int(round(config.hours * 3600))
         self.engine = ConfirmationEngine(

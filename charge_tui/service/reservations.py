@@ -26,6 +26,7 @@ from charge_tui.domain.errors import (
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.payments import Authorizer, TestModeAuthorizer
+from charge_tui.service.ownwrites import ReservationCache
 from charge_tui.service.uow import ServiceConfig, UnitOfWork
 from charge_tui.store import queries
 from charge_tui.store.db import Database, describe_db_error
@@ -53,6 +54,9 @@ class ReservationService:
         self.authorizer = authorizer or TestModeAuthorizer()
         self.ids = ids or IdFactory()
         self.config = config or ServiceConfig()
+        #: Set (the simulator does) to keep the reservations of this service's transactions for
+        #: the next ones (:class:`charge_tui.service.ownwrites.ReservationCache`).
+        self.reservation_cache: ReservationCache | None = None
 
     # ------------------------------------------------------------ transactions
     @contextlib.contextmanager
@@ -69,6 +73,8 @@ class ReservationService:
                     config=self.config,
                     supports_multi_rowcount=self.db.engine.dialect.supports_sane_multi_rowcount,
                 )
+                if self.reservation_cache is not None:
+                    self.reservation_cache.begin(uow)
                 yield uow
                 uow.flush()
         except IntegrityError as exc:

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -44,7 +44,7 @@ from charge_tui.domain.errors import (
 )
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.machine import Assignment, Transition
-from charge_tui.domain.model import Event, Evse, Pricing, Reservation, Station
+from charge_tui.domain.model import Event, Evse, Pricing, Reservation, Station, evolve
 from charge_tui.domain.payments import Authorizer
 from charge_tui.domain.slots import best_start, overlaps
 from charge_tui.domain.validation import check_idempotency_key, validate_create
@@ -110,6 +110,29 @@ class UnitOfWork:
         self._locked_evses: set[str] = set()
         #: Called, in order, once the transaction has committed (never after a rollback).
         self.after_commit: list[Callable[[UnitOfWork], None]] = []
+        #: Reservations as the store holds them, kept from earlier transactions of this process
+        #: (:class:`charge_tui.service.ownwrites.ReservationCache`): read before the store.
+        self.known: dict[str, Reservation] | None = None
+        #: Reservations found in :attr:`known` (not read from the store).
+        self.known_hits = 0
+        self._token: tuple[Any, int, int] | None = None
+
+    def store_token(self, commits: int) -> tuple[Any, int, int] | None:
+        """``(sqlite3 connection, PRAGMA data_version, commits)`` at the start of this transaction
+        (read once; ``commits``: the ``Database``'s counter, given by the first caller), what a
+        cache kept between transactions compares with the store it last saw; None on other back
+        ends."""
+        if self._token is None:
+            raw = queries.sqlite_driver(self.conn)
+            if raw is None:
+                return None
+            self._token = (raw, raw.execute("PRAGMA data_version").fetchone()[0], commits)
+        return self._token
+
+    def settled(self) -> list[Reservation]:
+        """After :meth:`flush`: every reservation this transaction read or wrote, as the store
+        now holds it."""
+        return list(self._loaded.values())
 
     # ---------------------------------------------------------------- reads
     def get(self, reservation_id: str) -> Reservation:
@@ -117,15 +140,33 @@ class UnitOfWork:
             raise ChargeError(RESOURCE_MISSING, f"No such reservation: {reservation_id!r}.", "id")
         r = self._cache.get(reservation_id)
         if r is None:
-            r = queries.require_reservation(self.conn, reservation_id)
+            known = self.known
+            r = known.get(reservation_id) if known is not None else None
+            if r is None:
+                r = queries.require_reservation(self.conn, reservation_id)
+            else:
+                self.known_hits += 1
             self._remember(r)
         return r
 
     def preload(self, ids: Sequence[str]) -> list[Reservation]:
-        missing = [i for i in ids if i not in self._cache]
-        for r in queries.get_many(self.conn, missing).values():
-            self._remember(r)
-        return [self._cache[i] for i in ids if i in self._cache]
+        cache = self._cache
+        missing = [i for i in ids if i not in cache]
+        known = self.known
+        if known is not None and missing:
+            unknown = []
+            for i in missing:
+                r = known.get(i)
+                if r is None:
+                    unknown.append(i)
+                else:
+                    self._remember(r)
+            self.known_hits += len(missing) - len(unknown)
+            missing = unknown
+        if missing:
+            for r in queries.get_many(self.conn, missing).values():
+                self._remember(r)
+        return [cache[i] for i in ids if i in cache]
 
     def unflushed(self) -> list[Reservation]:
         """Reservations created or changed in this transaction and not flushed yet (what a query
@@ -444,17 +485,18 @@ class UnitOfWork:
             )
         return self.transition(rid, Action.REASSIGN, actor=actor, assignment=a)
 
-    def fault_evse(self, evse_id: str, *, actor: str = "engine") -> list[Reservation]:
+    def fault_evse(
+        self,
+        evse_id: str,
+        *,
+        actor: str = "engine",
+        candidates: Callable[[Reservation], list[tuple[Station, Evse, float]]] | None = None,
+    ) -> list[Reservation]:
         """Take an EVSE out of order; move each confirmed reservation on it that has not ended to
-        another free slot, or fail it with ``other``. Returns the reservations touched."""
-        found = queries.get_evse(self.conn, evse_id) if isinstance(evse_id, str) else None
-        if found is None:
-            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
-        self.conn.execute(
-            update(t.evses)
-            .where(t.evses.c.id == evse_id)
-            .values(status=EvseStatus.OUT_OF_ORDER.value)
-        )
+        another free slot, or fail it with ``other``. Returns the reservations touched.
+        ``candidates``: where a moved reservation's candidate EVSEs come from, instead of the
+        store's query (the engine's copy of the network, which answers the same)."""
+        self._set_evse_status(evse_id, EvseStatus.OUT_OF_ORDER)
         affected_ids = queries.held_on_evse(self.conn, evse_id, self.now)
         affected_ids += [
             rid
@@ -466,7 +508,8 @@ class UnitOfWork:
             r = self.get(rid)
             if r.status is not Status.CONFIRMED or r.evse != evse_id:
                 continue
-            a = self.find_slot(r, exclude_evse=evse_id)
+            cands = candidates(r) if candidates is not None else None
+            a = self.find_slot(r, exclude_evse=evse_id, candidates=cands)
             if a is not None and r.scheduled_end_time and self.now < r.scheduled_end_time:
                 out.append(self.transition(rid, Action.REASSIGN, actor=actor, assignment=a))
             else:
@@ -476,18 +519,28 @@ class UnitOfWork:
         return out
 
     def restore_evse(self, evse_id: str) -> None:
-        if queries.get_evse(self.conn, evse_id) is None:
+        self._set_evse_status(evse_id, EvseStatus.AVAILABLE)
+
+    def _set_evse_status(self, evse_id: str, status: EvseStatus) -> None:
+        """One statement, which also tells whether the EVSE exists (nothing changes if not)."""
+        if not isinstance(evse_id, str):
             raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
-        self.conn.execute(
-            update(t.evses).where(t.evses.c.id == evse_id).values(status=EvseStatus.AVAILABLE.value)
-        )
+        raw = queries.sqlite_driver(self.conn)
+        if raw is not None:
+            n = raw.execute(_SET_EVSE_STATUS_SQL, (status.value, evse_id)).rowcount
+        else:
+            n = self.conn.execute(
+                update(t.evses).where(t.evses.c.id == evse_id).values(status=status.value)
+            ).rowcount
+        if n != 1:
+            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
 
     def set_next_check(self, rid: str, at: int | None) -> None:
         """Engine bookkeeping (internal column, not part of the API object): when to look again."""
         r = self.get(rid)
         if r.next_check_at == at:
             return
-        self._cache[rid] = replace(r, next_check_at=at)
+        self._cache[rid] = evolve(r, {"next_check_at": at})
         if rid not in self._inserted:
             self._dirty.add(rid)
 
@@ -623,6 +676,7 @@ def _lost_race() -> ChargeError:
     )
 
 
+_SET_EVSE_STATUS_SQL = "UPDATE evses SET status = ? WHERE id = ?"
 _INSERT_RESERVATION_SQL = (
     f"INSERT INTO reservations ({', '.join(RESERVATION_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in RESERVATION_COLUMNS)})"
