@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from charge_tui.cli.simulate import SIM_CACHE_MIB, SIM_WAL_AUTOCHECKPOINT  # noqa: E402
-from charge_tui.engine.simulator import SimConfig, Simulator, fewer_gc_passes  # noqa: E402
+from charge_tui.engine.simulator import SimConfig, Simulator, run_settings  # noqa: E402
 from charge_tui.store.audit import check_invariants  # noqa: E402
 from charge_tui.store.db import Database  # noqa: E402
 
@@ -79,7 +79,7 @@ def build(
     sim.setup()
     t0 = time.perf_counter()
     last = t0
-    with fewer_gc_passes():  # as Simulator.run does
+    with run_settings():  # as Simulator.run does
         while sim.stats.created < n and not sim.finished:
             sim.step(sim.clock.now() + config.tick_seconds)
             if not quiet and time.perf_counter() - last > 10:

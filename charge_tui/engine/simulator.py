@@ -30,6 +30,7 @@ import gc
 import heapq
 import math
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +49,7 @@ from charge_tui.engine.simconfig import SimConfig, format_time  # noqa: F401  (r
 from charge_tui.engine.workload import Fate, Workload
 from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
 from charge_tui.service.ownwrites import ReservationCache
+from charge_tui.service.uow import Prepared, prepare_create
 from charge_tui.store import queries
 from charge_tui.store.db import Database
 
@@ -72,6 +74,27 @@ def fewer_gc_passes() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
+
+
+#: Python's thread switch interval while a run plays (the default is 5 ms). While a tick commits,
+#: a thread makes the next tick's requests (:meth:`Simulator._prepare_next`); each time the
+#: committing thread comes back from SQLite it waits for that thread to hand over the interpreter
+#: lock, up to one interval.
+SWITCH_INTERVAL = 0.0005
+
+
+@contextlib.contextmanager
+def run_settings() -> Iterator[None]:
+    """What a whole run sets for its duration and then restores: :func:`fewer_gc_passes` and a
+    :data:`SWITCH_INTERVAL` switch interval (if shorter than the current one)."""
+    old = sys.getswitchinterval()
+    with fewer_gc_passes():
+        if old > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            yield
+        finally:
+            sys.setswitchinterval(old)
 
 
 ACTOR_DRIVER = "driver"
@@ -187,6 +210,10 @@ class Simulator:
         self._ready = False
         self._run = _Run()
         self._heap: list[tuple[int, int, int, str, int]] = []
+        # The requests of coming ticks made while an earlier one committed, by tick.
+        self._prepared: dict[int, list[tuple[Prepared | ChargeError, Fate]]] = {}
+        #: Make the next tick's requests in a thread while a tick commits (same run either way).
+        self.overlap = True
         self._seq = 0
         self._fates: dict[str, Fate] = {}
         self._mine: set[str] = set()
@@ -289,7 +316,7 @@ class Simulator:
         wall0 = time.monotonic()
         sim0 = self.clock.now()
         last_report = wall0
-        with fewer_gc_passes():
+        with run_settings():
             while not self.finished and not self._stop.is_set():
                 self.step(min(self._next_tick, self.end))
                 now_wall = time.monotonic()
@@ -333,28 +360,83 @@ class Simulator:
         while self._heap and self._heap[0][0] <= t:
             due.append(heapq.heappop(self._heap))
         due.sort(key=lambda x: (x[0], x[1], x[2]))
-        assert self.workload is not None
-        saved = (self._next_fault, self._faults.getstate(), self.workload.getstate())
+        arriving = self._prepared.pop(t, None)
+        if arriving is None:
+            arriving = self._prepare_arrivals(t)
+        saved = (self._next_fault, self._faults.getstate())
+        finish: Callable[[], None] | None = None
         try:
             with self.service.transaction() as uow:
                 local = _TickWork()
                 self._scheduled(uow, due, local)
                 self._faults_due(uow, t, local)
-                self._arrivals(uow, t, local)
+                self._arrivals(uow, arriving, local)
                 engine_result = self.engine.run(uow)
                 self._account(uow, local, engine_result)
+                uow.flush()
+                # The commit (leaving this block) runs in SQLite without Python's interpreter
+                # lock: meanwhile a thread makes the next tick's requests.
+                finish = self._prepare_next(t + self.config.tick_seconds)
         except BaseException:
-            # Nothing of this tick was written: put back what it took off the schedule and the
-            # random draws it made, and forget the engine's view of the network (a fault applied
-            # in this transaction was rolled back with it).
+            # Nothing of this tick was written: put back what it took off the schedule, its
+            # requests (made once; a replay uses them again) and the fault draws it made, and
+            # forget the engine's view of the network (a fault applied in this transaction was
+            # rolled back with it).
             for item in due:
                 heapq.heappush(self._heap, item)
+            self._prepared[t] = arriving
             self._next_fault = saved[0]
             self._faults.setstate(saved[1])
-            self.workload.setstate(saved[2])
             self.engine.invalidate_network()
             raise
+        finally:
+            if finish is not None:
+                finish()
         return local
+
+    def _prepare_arrivals(self, t: int) -> list[tuple[Prepared | ChargeError, Fate]]:
+        """The requests arriving by ``t`` (the workload's draws), each made into its pending
+        reservation as a transaction at ``t`` would (:func:`prepare_create`), or refused with the
+        error it gets. Reads nothing from the store; draws the ids of the new reservations."""
+        assert self.workload is not None
+        service = self.service
+        out: list[tuple[Prepared | ChargeError, Fate]] = []
+        for _ in range(self.workload.arrivals(t)):
+            params, fate = self.workload.request(t)
+            try:
+                made: Prepared | ChargeError = prepare_create(
+                    params, t, service.ids, service.config
+                )
+            except ChargeError as exc:
+                made = exc
+            out.append((made, fate))
+        return out
+
+    def _prepare_next(self, t: int) -> Callable[[], None] | None:
+        """Start making the requests of the tick at ``t`` in a thread; returns what waits for it
+        (None when there is no such tick, or :attr:`overlap` is off). The tick's transaction has
+        flushed and draws no more ids or workload numbers: the run is the same as without the
+        thread."""
+        if not self.overlap or t > self.end or t in self._prepared:
+            return None
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["made"] = self._prepare_arrivals(t)
+            except BaseException as exc:  # re-raised by ``finish``, in the caller's thread
+                box["error"] = exc
+
+        thread = threading.Thread(target=work, name="charge-tui-sim-requests", daemon=True)
+        thread.start()
+
+        def finish() -> None:
+            thread.join()
+            if "error" in box:
+                raise box["error"]
+            self._prepared[t] = box["made"]
+
+        return finish
 
     def _scheduled(self, uow: UnitOfWork, due: list, local: _TickWork) -> None:
         rids = [key for _at, kind, _s, key, _e in due if kind != _RESTORE]
@@ -407,16 +489,17 @@ class Simulator:
             self.engine.fault(uow, evse, local.engine)
             local.faulted.append((evse, int(at + max(600, repair))))
 
-    def _arrivals(self, uow: UnitOfWork, t: int, local: _TickWork) -> None:
-        assert self.workload is not None
-        n = self.workload.arrivals(t)
-        for _ in range(n):
-            params, fate = self.workload.request(t)
-            try:
-                r = uow.create(params, actor=ACTOR_DRIVER)
-            except ChargeError:
+    def _arrivals(
+        self,
+        uow: UnitOfWork,
+        arriving: list[tuple[Prepared | ChargeError, Fate]],
+        local: _TickWork,
+    ) -> None:
+        for made, fate in arriving:
+            if isinstance(made, ChargeError):
                 local.stats.rejected += 1
                 continue
+            r = uow.add_prepared(made, actor=ACTOR_DRIVER)
             local.created.append((r.id, fate))
 
     def _account(self, uow: UnitOfWork, local: _TickWork, engine: TickResult) -> None:

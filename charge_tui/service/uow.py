@@ -80,6 +80,25 @@ def request_hash(params: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+#: A new reservation and the id of its creation event, made by :func:`prepare_create`.
+Prepared = tuple[Reservation, str]
+
+
+def prepare_create(params: Any, now: int, ids: IdFactory, config: ServiceConfig) -> Prepared:
+    """What :meth:`UnitOfWork.create` makes of ``params`` at ``now``, without a transaction:
+    validated (a :class:`ChargeError` of SPEC §2 if not), the pending reservation and its creation
+    event's id (drawn in that order, as ``create`` does). Reads nothing from the store."""
+    p = validate_create(params, now)
+    r = machine.create(
+        p,
+        ids.reservation(now),
+        now,
+        pricing=config.default_pricing,
+        confirm_lead=config.confirm_lead,
+    )
+    return r, ids.event(now)
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -283,19 +302,27 @@ class UnitOfWork:
                         "idempotency_key",
                     )
                 return self.get(seen[1])
-        p = validate_create(params, self.now)
-        r = machine.create(
-            p,
-            self.ids.reservation(self.now),
-            self.now,
-            pricing=self.config.default_pricing,
-            confirm_lead=self.config.confirm_lead,
-        )
+        r, event_id = prepare_create(params, self.now, self.ids, self.config)
+        self._add_created(r, event_id, actor)
+        if key is not None:
+            self._idempotency[key] = (digest, r.id)
+        return r
+
+    def add_prepared(self, prepared: Prepared, *, actor: str) -> Reservation:
+        """Buffer a reservation made by :func:`prepare_create` for this transaction's instant (the
+        simulator prepares the next tick's requests while this one commits)."""
+        r, event_id = prepared
+        if r.created != self.now:
+            raise ValueError(f"prepared for {r.created}, this transaction is at {self.now}")
+        self._add_created(r, event_id, actor)
+        return r
+
+    def _add_created(self, r: Reservation, event_id: str, actor: str) -> None:
         self._cache[r.id] = r
         self._inserted.add(r.id)
         self._events.append(
             Event(
-                id=self.ids.event(self.now),
+                id=event_id,
                 reservation_id=r.id,
                 type=EventType.CREATED.value,
                 created=self.now,
@@ -303,9 +330,6 @@ class UnitOfWork:
                 status=r.status,
             )
         )
-        if key is not None:
-            self._idempotency[key] = (digest, r.id)
-        return r
 
     def transition(
         self,

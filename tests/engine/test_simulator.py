@@ -252,3 +252,20 @@ def test_a_failed_tick_writes_nothing_and_the_run_goes_on_identically(tmp_path, 
     assert check_invariants(db) == []
     blocker.dispose()
     db.dispose()
+
+
+def test_making_requests_while_a_tick_commits_changes_nothing(tmp_path):
+    """The next tick's requests are made in a thread during the commit (Simulator.overlap); the
+    run is the same as when they are made at the start of their tick."""
+    logs, rows = [], []
+    for name, overlap in (("on", True), ("off", False)):
+        db = Database(f"sqlite:///{tmp_path / name}.db")
+        sim = Simulator.for_database(db, small(hours=8, rate=120, fault_rate=2.0))
+        sim.overlap = overlap
+        sim.run()
+        assert bool(sim._prepared) is False  # every prepared tick was played
+        logs.append(event_log(db))
+        rows.append(reservations(db))
+        assert check_invariants(db) == []
+    assert len(logs[0]) > 1000
+    assert logs[0] == logs[1] and rows[0] == rows[1]

@@ -74,6 +74,37 @@ def test_invalid_create_writes_nothing(service, db):
     assert snapshot(db) == before
 
 
+def test_a_prepared_reservation_is_the_one_create_makes(service, db):
+    """prepare_create (the simulator makes requests outside a transaction) gives what create
+    gives, refuses bad input with the same error and writes nothing; add_prepared takes it only
+    in a transaction at the instant it was made for."""
+    import random
+
+    from charge_tui.domain.ids import IdFactory
+    from charge_tui.service.uow import prepare_create
+
+    service.ids = IdFactory(random.Random(8))
+    made, event_id = prepare_create(params(), NOW, service.ids, service.config)
+    service.ids = IdFactory(random.Random(8))
+    created = service.create(params())
+    assert made == created and event_id == service.events(created.id)[0].id
+    before = snapshot(db)
+    with pytest.raises(ChargeError) as err:
+        prepare_create(params(driver="bob"), NOW, service.ids, service.config)
+    assert err.value.param == "driver"
+    assert snapshot(db) == before
+    other = prepare_create(params(), NOW - 60, service.ids, service.config)
+    with pytest.raises(ValueError), service.transaction() as uow:
+        uow.add_prepared(other, actor="driver")
+    assert snapshot(db) == before
+    fresh = prepare_create(params(), NOW, service.ids, service.config)
+    with service.transaction() as uow:
+        assert uow.add_prepared(fresh, actor="driver") is fresh[0]
+    assert service.retrieve(fresh[0].id) == fresh[0]
+    assert [(e.id, e.actor) for e in service.events(fresh[0].id)] == [(fresh[1], "driver")]
+    assert violations(db) == []
+
+
 def test_idempotency(service, db):
     a = service.create(params(), idempotency_key="order-42")
     b = service.create(params(), idempotency_key="order-42")
