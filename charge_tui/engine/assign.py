@@ -84,8 +84,10 @@ class _Schedule:
     __slots__ = ("slots", "where", "dist", "log", "_own")
 
     def __init__(self, busy: Mapping[str, Iterable[tuple[int, int]]]) -> None:
+        # An EVSE without slots is left out (every reader takes a missing EVSE as one without
+        # slots): most EVSEs of a batch hold nothing.
         self.slots: dict[str, list[tuple[int, int, str]]] = {
-            e: _merged(intervals) for e, intervals in busy.items()
+            e: _merged(intervals) for e, intervals in busy.items() if intervals
         }
         self.where: dict[str, tuple[str, int, int]] = {}
         self.dist: dict[str, float] = {}
@@ -123,23 +125,25 @@ class _Schedule:
         prev_end = -_INF
         slots = self.slots.get(evse, ())
         # Slots are disjoint and sorted: only the one just before ``lo`` can reach into it.
+        # (``x if x > y else y`` is ``max(y, x)``, without the call.)
         for k in range(max(0, bisect.bisect_left(slots, (lo,)) - 1), len(slots)):
             s, t, owner = slots[k]
             if fixed_only and owner:
                 continue
             if t <= lo:
-                prev_end = max(prev_end, t)
+                if t > prev_end:
+                    prev_end = t
                 continue
+            a = lo if lo > prev_end else prev_end
             if s >= hi:
-                a = max(prev_end, lo)
                 if hi > a:
                     out.append((a, hi, prev_end, s))
                 return out
-            a = max(prev_end, lo)
             if s > a:
                 out.append((a, s, prev_end, s))
-            prev_end = max(prev_end, t)
-        a = max(prev_end, lo)
+            if t > prev_end:
+                prev_end = t
+        a = lo if lo > prev_end else prev_end
         if hi > a:
             out.append((a, hi, prev_end, _INF))
         return out
@@ -231,25 +235,38 @@ def _score(rule: str, r: Request, start: int, dist: float, evse: str, ga: int, g
 def _best_pref(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
     """The free position closest to the preferred start, then nearest, then by EVSE id and start
     (the order of :meth:`UnitOfWork.find_slot`). Options are sorted by (distance, EVSE id), so the
-    first EVSE free at the preferred start itself is the answer."""
+    first EVSE free at the preferred start itself is the answer.
+
+    The best key ``(cost, dist, evse, start)`` so far is kept in four variables. No EVSE can give
+    a lower cost than ``free_cost``, the one of an EVSE holding nothing (the preferred start
+    clamped to the window; only one start has that cost), so once the best has that cost an
+    option can only beat it by a smaller ``(dist, evse)``: the others are skipped without looking
+    at their slots, and an EVSE holding nothing that is not skipped is the new best."""
     lo, hi, d, pref = r.lo, r.hi, r.duration, r.preferred
     if hi - lo < d:
         return None
-    best_key: tuple[int, float, str, int] | None = None
+    free_start = min(max(pref, lo), hi - d)
+    free_cost = abs(free_start - pref)
     best: tuple[str, int, float] | None = None
+    best_cost, best_dist, best_evse, best_start = 0, 0.0, "", 0
     all_slots = sched.slots
+    bisect_left = bisect.bisect_left
     for evse, dist in r.options:
-        if best_key is not None and dist > best_key[1] and best_key[0] == 0:
-            break
+        if best is not None and best_cost == free_cost:
+            if dist > best_dist:
+                if free_cost == 0:
+                    break  # options come nearest first: none of the rest can do better
+                continue
+            if dist == best_dist and evse >= best_evse:
+                continue
         slots = all_slots.get(evse)
         if not slots:
-            start = min(max(pref, lo), hi - d)
-            key = (abs(start - pref), dist, evse, start)
-            if best_key is None or key < best_key:
-                best_key, best = key, (evse, start, dist)
+            # Not skipped above: (free_cost, dist, evse, free_start) beats the best so far.
+            best_cost, best_dist, best_evse, best_start = free_cost, dist, evse, free_start
+            best = (evse, free_start, dist)
             continue
         cursor = lo
-        k = bisect.bisect_left(slots, (lo,))
+        k = bisect_left(slots, (lo,))
         if k > 0 and slots[k - 1][1] > cursor:
             cursor = slots[k - 1][1]
         n = len(slots)
@@ -266,11 +283,18 @@ def _best_pref(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
                     start = b - d
                 cost = start - pref if start >= pref else pref - start
                 if (
-                    best_key is None
-                    or cost < best_key[0]
-                    or (cost == best_key[0] and (dist, evse, start) < best_key[1:])
+                    best is None
+                    or cost < best_cost
+                    or (
+                        cost == best_cost
+                        and (dist, evse, start) < (best_dist, best_evse, best_start)
+                    )
                 ):
-                    best_key, best = (cost, dist, evse, start), (evse, start, dist)
+                    best_cost, best_dist, best_evse, best_start = cost, dist, evse, start
+                    best = (evse, start, dist)
+                if start >= pref:
+                    # The later gaps of this EVSE start later still: farther from ``pref``.
+                    break
             if k >= n or b >= hi or s >= hi:
                 break
             if t > cursor:
@@ -284,17 +308,102 @@ def _best_pref(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
 def _best_free(
     sched: _Schedule, r: Request, rule: str, only: str | None = None
 ) -> tuple[str, int, float] | None:
-    if rule == "pref" and only is None:
-        return _best_pref(sched, r)
+    """The free position of ``r`` with the lowest :func:`_score` among the :func:`_candidates`
+    of its options (the first one on ties), as ``(evse, start, dist)``."""
+    if only is None:
+        if rule == "pref":
+            return _best_pref(sched, r)
+        if rule == "early":
+            return _best_early(sched, r)
+        return _best_fit(sched, r)
     best = None
     best_key = None
     for evse, dist in r.options:
-        if only is not None and evse != only:
+        if evse != only:
             continue
         for start, ga, gb in _candidates(sched, r, evse):
             key = _score(rule, r, start, dist, evse, ga, gb)
             if best_key is None or key < best_key:
                 best_key, best = key, (evse, start, dist)
+    return best
+
+
+# :func:`_best_early` and :func:`_best_fit` are :func:`_best_free`'s generic loop with
+# :func:`_candidates` and :func:`_score` inlined: the same starts in the same order, the same keys
+# (``x if x < y else y`` and the like are ``min``/``max``/``abs`` on ints, without the calls).
+
+
+def _best_early(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
+    lo, hi, d, pref = r.lo, r.hi, r.duration, r.preferred
+    all_slots = sched.slots
+    gaps = sched.gaps
+    a0 = max(-_INF, lo)
+    no_slots = ((a0, hi, -_INF, _INF),) if hi > a0 else ()  # sched.gaps() of an empty EVSE
+    best = None
+    best_key: tuple | None = None
+    for evse, dist in r.options:
+        for a, b, _ga, _gb in gaps(evse, lo, hi) if all_slots.get(evse) else no_slots:
+            if b - a < d:
+                continue
+            last = b - d
+            c = pref if pref > a else a
+            if c > last:
+                c = last
+            if c == a:
+                starts: tuple[int, ...] = (c,) if last == c else (c, last)
+            else:
+                starts = (c, a) if last == c else (c, a, last)
+            for start in starts:
+                key = (start, start - pref if start >= pref else pref - start, dist, evse)
+                if best_key is None or key < best_key:
+                    best_key, best = key, (evse, start, dist)
+    return best
+
+
+def _best_fit(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
+    """Besides the inlining: on an EVSE holding nothing, the one gap is unbounded on both sides,
+    so every start scores ``(_INF, _INF, cost, ...)`` and only the first candidate, the one
+    closest to the preferred start (each other one has a higher cost), can win."""
+    lo, hi, d, pref = r.lo, r.hi, r.duration, r.preferred
+    all_slots = sched.slots
+    gaps = sched.gaps
+    a0 = max(-_INF, lo)
+    free_start = None  # the start on an EVSE holding nothing, if ``r`` fits there
+    free_cost = 0
+    if hi > a0 and hi - a0 >= d:
+        free_start = min(max(pref, a0), hi - d)
+        free_cost = abs(free_start - pref)
+    best = None
+    best_key: tuple | None = None
+    for evse, dist in r.options:
+        if not all_slots.get(evse):
+            if free_start is not None:
+                key: tuple = (_INF, _INF, free_cost, dist, evse, free_start)
+                if best_key is None or key < best_key:
+                    best_key, best = key, (evse, free_start, dist)
+            continue
+        for a, b, ga, gb in gaps(evse, lo, hi):
+            if b - a < d:
+                continue
+            last = b - d
+            c = pref if pref > a else a
+            if c > last:
+                c = last
+            if c == a:
+                starts: tuple[int, ...] = (c,) if last == c else (c, last)
+            else:
+                starts = (c, a) if last == c else (c, a, last)
+            for start in starts:
+                cost = start - pref if start >= pref else pref - start
+                # "fit": hug a neighbour, prefer the gap that leaves the smallest fragment.
+                left = start - ga if ga > -_INF else _INF
+                right = gb - (start + d) if gb < _INF else _INF
+                if left <= right:
+                    key = (left, right, cost, dist, evse, start)
+                else:
+                    key = (right, left, cost, dist, evse, start)
+                if best_key is None or key < best_key:
+                    best_key, best = key, (evse, start, dist)
     return best
 
 

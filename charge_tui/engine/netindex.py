@@ -16,6 +16,7 @@ import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import repeat
 
 from sqlalchemy import Connection, func, select
 
@@ -98,6 +99,9 @@ class NetworkIndex:
         self._usable: list[dict[frozenset[ConnectorType], tuple[str, ...]]] = [
             {} for _ in self.stations
         ]
+        # Acceptable connectors -> ``cells`` without the stations that have no available EVSE
+        # with one of them (built on first use, kept up to date by :meth:`set_status`).
+        self._cells_for: dict[frozenset[ConnectorType], dict[tuple[int, int], tuple]] = {}
 
     def usable(self, k: int, wanted: frozenset[ConnectorType]) -> tuple[str, ...]:
         """Ids of the available EVSEs of station ``k`` with a connector in ``wanted``."""
@@ -108,6 +112,28 @@ class NetworkIndex:
                 e.id for e, types in self._up[k] if not types.isdisjoint(wanted)
             )
         return found
+
+    def cells_for(
+        self, wanted: frozenset[ConnectorType]
+    ) -> dict[tuple[int, int], tuple[tuple[float, float, float, float, str, int], ...]]:
+        """``cells`` restricted to the stations with an available EVSE with a connector in
+        ``wanted`` (the others are never candidates: a search need not look at them)."""
+        found = self._cells_for.get(wanted)
+        if found is None:
+            found = self._cells_for[wanted] = {}
+            for cell in self.cells:
+                self._filter_cell(cell, wanted, found)
+        return found
+
+    def _filter_cell(
+        self, cell: tuple[int, int], wanted: frozenset[ConnectorType], out: dict
+    ) -> None:
+        up_types = self._up_types
+        kept = tuple(x for x in self.cells[cell] if not up_types[x[5]].isdisjoint(wanted))
+        if kept:
+            out[cell] = kept
+        else:
+            out.pop(cell, None)
 
     def cell(self, lat: float, lon: float) -> tuple[int, int]:
         return (math.floor(lat / self.cell_deg), math.floor(lon / self.cell_deg))
@@ -124,6 +150,9 @@ class NetworkIndex:
         )
         self._up[k] = tuple(x for x in self._all[k] if x[0].status is EvseStatus.AVAILABLE)
         self._up_types[k] = frozenset().union(*(t for _e, t in self._up[k]))
+        cell = self.cell(station.latitude, station.longitude)
+        for wanted, by_cell in self._cells_for.items():
+            self._filter_cell(cell, wanted, by_cell)
 
     @classmethod
     def load(cls, conn: Connection) -> NetworkIndex:
@@ -191,74 +220,110 @@ class OptionCursor:
         self.done = False
         self._pending: list[tuple[float, str, int]] = []  # heap of stations found, not emitted
         self._ring = 0
-        self._center = index.cell(area.latitude, area.longitude)
+        lat, lon, radius = area.latitude, area.longitude, area.radius_meters
+        cell_deg = index.cell_deg
+        floor = math.floor
+        self._center = ci, cj = (floor(lat / cell_deg), floor(lon / cell_deg))  # index.cell()
         # The narrower side of a cell anywhere in the area, in metres, with a 2 % margin for the
         # difference between great-circle and grid distances.
-        cell_deg = index.cell_deg
         lat_m = cell_deg * math.pi / 180 * EARTH_RADIUS_M
-        span = math.degrees(area.radius_meters / EARTH_RADIUS_M) + cell_deg
-        cos_lat = max(1e-6, math.cos(math.radians(min(89.9, abs(area.latitude) + span))))
+        span = math.degrees(radius / EARTH_RADIUS_M) + cell_deg
+        cos_lat = max(1e-6, math.cos(math.radians(min(89.9, abs(lat) + span))))
         self._cell_m = 0.98 * lat_m * cos_lat
         # Past the radius, or once the ring encloses every cell of the grid, nothing is left.
-        ci, cj = self._center
         i0, i1, j0, j1 = index.extent
         enclosing = max(abs(ci - i0), abs(ci - i1), abs(cj - j0), abs(cj - j1))
-        self._max_ring = min(int(area.radius_meters / self._cell_m) + 2, enclosing)
-        self._bbox = bounding_box(area.latitude, area.longitude, area.radius_meters)
+        self._max_ring = min(int(radius / self._cell_m) + 2, enclosing)
+        self._bbox = min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
+        # Only the cells in the bounding box's cell range (and in the grid) can hold a station
+        # that passes the bounding-box test (a cell is floor(degrees / cell_deg), monotonic in
+        # each coordinate), so the rings look only at those, and a ring past ``_covering`` (which
+        # encloses the whole range) at none. Such rings still count: what ``take`` emits, and
+        # when, does not change (an EVSE's status may change between two calls).
+        r0, r1 = max(i0, floor(min_lat / cell_deg)), min(i1, floor(max_lat / cell_deg))
+        c0, c1 = max(j0, floor(min_lon / cell_deg)), min(j1, floor(max_lon / cell_deg))
+        self._range = (r0, r1, c0, c1)
+        self._covering = -1 if r0 > r1 or c0 > c1 else max(ci - r0, r1 - ci, cj - c0, c1 - cj)
 
     def take(self, n: int) -> tuple[tuple[str, float], ...]:
-        while len(self.options) < n and not self.done:
-            self._advance()
-        return tuple(self.options[:n])
+        options = self.options
+        if len(options) < n and not self.done:
+            self._search(n)
+        return tuple(options[:n])
 
     def complete_within(self, n: int) -> bool:
         """Whether the request has at most ``n`` options (all of them are in ``take(n)``)."""
-        self.take(n + 1)
+        if len(self.options) <= n and not self.done:
+            self._search(n + 1)
         return len(self.options) <= n
 
-    def _advance(self) -> None:
-        """Search one more ring, then emit the stations now known to be the nearest."""
-        if self._ring > self._max_ring:
-            self._emit(math.inf)
-            self.done = True
-            return
+    def _search(self, n: int) -> None:
+        """Search ring after ring, emitting the stations known to be the nearest after each,
+        until ``n`` options are known or nothing is left."""
         idx = self.index
         area = self.area
         wanted = self.wanted
+        options = self.options
         min_lat, max_lat, min_lon, max_lon = self._bbox
-        cells, up_types = idx.cells, idx._up_types
+        cells = idx.cells_for(wanted)  # only stations with an acceptable available EVSE
         ci, cj = self._center
-        r = self._ring
+        r0, r1, c0, c1 = self._range
+        max_ring = self._max_ring
         lat1, lon1, radius = area.latitude, area.longitude, area.radius_meters
         p1 = math.radians(lat1)
         cos_p1 = math.cos(p1)
         sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
-        pending = self._pending
-        for i in range(ci - r, ci + r + 1):
-            edge = i in (ci - r, ci + r)
-            for j in range(cj - r, cj + r + 1) if edge else (cj - r, cj + r):
-                for lat, lon, p2, cos_p2, sid, k in cells.get((i, j), ()):
-                    if not (min_lat <= lat <= max_lat and min_lon <= lon <= max_lon):
-                        continue
-                    if up_types[k].isdisjoint(wanted):
-                        continue
-                    # haversine_m, with the station's terms computed once (the same result).
-                    a = (
-                        sin((p2 - p1) / 2) ** 2
-                        + cos_p1 * cos_p2 * sin(radians(lon - lon1) / 2) ** 2
-                    )
-                    d = 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(a)))
-                    if d <= radius:
-                        heapq.heappush(pending, (d, sid, k))
-        # Anything not yet seen lies at least ``r`` whole cells away.
-        self._emit(r * self._cell_m)
-        self._ring += 1
+        two_r = 2 * EARTH_RADIUS_M
+        push, pending = heapq.heappush, self._pending
+        covering = self._covering
+        cell_m = self._cell_m
+        r = self._ring
+        # One ring per iteration: ring ``r`` is searched, then the stations not farther than ``r``
+        # whole cells are emitted; stop as soon as ``n`` options are known.
+        while r <= max_ring:
+            if r <= covering:
+                # The ring's cells inside the range: whole rows at its top and bottom, the two
+                # end columns in between.
+                top, bottom, left, right = ci - r, ci + r, cj - r, cj + r
+                full = range(max(left, c0), min(right, c1) + 1)
+                ends = [j for j in (left, right) if c0 <= j <= c1]
+                for i in range(max(top, r0), min(bottom, r1) + 1):
+                    for j in full if i in (top, bottom) else ends:
+                        for lat, lon, p2, cos_p2, sid, k in cells.get((i, j), ()):
+                            if not (min_lat <= lat <= max_lat and min_lon <= lon <= max_lon):
+                                continue
+                            # haversine_m, with the station's terms computed once (the same
+                            # result).
+                            h = sqrt(
+                                sin((p2 - p1) / 2) ** 2
+                                + cos_p1 * cos_p2 * sin(radians(lon - lon1) / 2) ** 2
+                            )
+                            d = two_r * asin(h if h < 1.0 else 1.0)  # min(1.0, h)
+                            if d <= radius:
+                                push(pending, (d, sid, k))
+            # Anything not yet seen lies at least ``r`` whole cells away.
+            bound = r * cell_m
+            if pending and pending[0][0] <= bound:
+                self._emit(bound)
+            r += 1
+            self._ring = r
+            if len(options) >= n:
+                return
+        # Past the last ring: all the rest, in order.
+        self._emit(math.inf)
+        self.done = True
 
     def _emit(self, bound: float) -> None:
+        """Move the pending stations not farther than ``bound`` to the options, in order."""
         pending = self._pending
-        usable = self.index.usable
+        idx = self.index
         wanted = self.wanted
-        options = self.options
+        caches = idx._usable
+        extend = self.options.extend
+        pop = heapq.heappop
         while pending and pending[0][0] <= bound:
-            d, _sid, k = heapq.heappop(pending)
-            options.extend([(e, d) for e in usable(k, wanted)])
+            d, _sid, k = pop(pending)
+            ids = caches[k].get(wanted)  # idx.usable(k, wanted), inlined for its cached case
+            if ids is None:
+                ids = idx.usable(k, wanted)
+            extend(zip(ids, repeat(d)))
