@@ -6,7 +6,9 @@ tick is **one transaction** through the service's unit of work, in this order:
 1. what drivers and stations scheduled for this tick: EVSE repairs, driver cancellations, drivers
    arriving for their session (``complete``);
 2. station faults (through the engine: confirmed reservations move or fail with ``other``);
-3. new requests (``create``), drawn from the workload (:mod:`charge_tui.engine.workload`);
+3. new requests (``create``), drawn from the workload (:mod:`charge_tui.engine.workload`); they
+   are made (validated, with their ids) before the tick's transaction, in a thread while the tick
+   before it commits (:meth:`Simulator._prepare_next`), and a replayed tick uses them again;
 4. the confirmation engine's tick: no-shows expire, due reservations are assigned, charged and
    confirmed or failed.
 

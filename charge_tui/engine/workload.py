@@ -166,21 +166,6 @@ class Workload:
             ((c, n) for c, n in prevalence.items() if c.is_dc), key=lambda x: x[0].value
         )
 
-    def getstate(self) -> tuple:
-        """Everything a tick draws from (to replay a tick that was rolled back)."""
-        return (
-            self._next_arrival,
-            self._arrivals.getstate(),
-            self._requests.getstate(),
-            self._fates.getstate(),
-        )
-
-    def setstate(self, state: tuple) -> None:
-        self._next_arrival = state[0]
-        self._arrivals.setstate(state[1])
-        self._requests.setstate(state[2])
-        self._fates.setstate(state[3])
-
     # ----------------------------------------------------------------- arrivals
     def rate_at(self, t: float) -> float:
         """Requests per second at instant ``t``."""

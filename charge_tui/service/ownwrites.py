@@ -28,7 +28,7 @@ from charge_tui.domain.model import Reservation
 from charge_tui.service.uow import UnitOfWork
 from charge_tui.store.db import Database
 
-#: Reservations a :class:`ReservationCache` holds at most (about 80 MB of domain objects).
+#: Reservations a :class:`ReservationCache` holds at most (about 90 MB of domain objects).
 DEFAULT_LIMIT = 100_000
 
 
