@@ -206,18 +206,26 @@ def _candidates(
 ) -> list[tuple[int, int, int]]:  # (start, gap_A, gap_B)
     """Canonical starts of ``r`` on ``evse``: per free piece, its left edge, its right edge and the
     position closest to the preferred start."""
-    d = r.duration
-    out: list[tuple[int, int, int]] = []
-    for a, b, ga, gb in sched.gaps(evse, r.lo, r.hi):
-        if b - a < d:
-            continue
-        c = min(max(r.preferred, a), b - d)
-        out.append((c, ga, gb))
-        if a != c:
-            out.append((a, ga, gb))
-        if b - d != c and b - d != a:
-            out.append((b - d, ga, gb))
-    return out
+    d, pref = r.duration, r.preferred
+    return [
+        (start, ga, gb)
+        for a, b, ga, gb in sched.gaps(evse, r.lo, r.hi)
+        if b - a >= d
+        for start in _starts(a, b, d, pref)
+    ]
+
+
+def _starts(a: int, b: int, d: int, pref: int) -> tuple[int, ...]:
+    """The canonical starts of a ``d``-long slot in the free piece ``[a, b)`` (at least ``d``
+    long): the one closest to ``pref``, the left edge, the right edge, each once, in that order.
+    (``x if x > y else y`` is ``max``, without the call: the searches run this for every gap.)"""
+    last = b - d
+    c = pref if pref > a else a
+    if c > last:
+        c = last
+    if c == a:
+        return (c,) if last == c else (c, last)
+    return (c, a) if last == c else (c, a, last)
 
 
 def _score(rule: str, r: Request, start: int, dist: float, evse: str, ga: int, gb: int):
@@ -329,8 +337,9 @@ def _best_free(
 
 
 # :func:`_best_early` and :func:`_best_fit` are :func:`_best_free`'s generic loop with
-# :func:`_candidates` and :func:`_score` inlined: the same starts in the same order, the same keys
-# (``x if x < y else y`` and the like are ``min``/``max``/``abs`` on ints, without the calls).
+# :func:`_candidates` and :func:`_score` inlined: the same starts (:func:`_starts`) in the same
+# order, the same keys (``x if x < y else y`` and the like are ``min``/``max``/``abs`` on ints,
+# without the calls).
 
 
 def _best_early(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
@@ -345,15 +354,7 @@ def _best_early(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
         for a, b, _ga, _gb in gaps(evse, lo, hi) if all_slots.get(evse) else no_slots:
             if b - a < d:
                 continue
-            last = b - d
-            c = pref if pref > a else a
-            if c > last:
-                c = last
-            if c == a:
-                starts: tuple[int, ...] = (c,) if last == c else (c, last)
-            else:
-                starts = (c, a) if last == c else (c, a, last)
-            for start in starts:
+            for start in _starts(a, b, d, pref):
                 key = (start, start - pref if start >= pref else pref - start, dist, evse)
                 if best_key is None or key < best_key:
                     best_key, best = key, (evse, start, dist)
@@ -385,15 +386,7 @@ def _best_fit(sched: _Schedule, r: Request) -> tuple[str, int, float] | None:
         for a, b, ga, gb in gaps(evse, lo, hi):
             if b - a < d:
                 continue
-            last = b - d
-            c = pref if pref > a else a
-            if c > last:
-                c = last
-            if c == a:
-                starts: tuple[int, ...] = (c,) if last == c else (c, last)
-            else:
-                starts = (c, a) if last == c else (c, a, last)
-            for start in starts:
+            for start in _starts(a, b, d, pref):
                 cost = start - pref if start >= pref else pref - start
                 # "fit": hug a neighbour, prefer the gap that leaves the smallest fragment.
                 left = start - ga if ga > -_INF else _INF

@@ -22,6 +22,7 @@ concurrently) every read goes to the store.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from charge_tui.domain.model import Reservation
@@ -32,7 +33,7 @@ from charge_tui.store.db import Database
 DEFAULT_LIMIT = 100_000
 
 
-class OwnWritesCache:
+class OwnWritesCache(ABC):
     """The bookkeeping of the module docstring. Subclasses implement :meth:`_forget` (drop what is
     held) and :meth:`_absorb` (apply a transaction that has just committed)."""
 
@@ -82,11 +83,13 @@ class OwnWritesCache:
         self._absorb(uow)
         self._synced = (start[0], start[1], start[2] + 1)
 
+    @abstractmethod
     def _forget(self) -> None:
-        raise NotImplementedError
+        """Drop everything held."""
 
+    @abstractmethod
     def _absorb(self, uow: UnitOfWork) -> None:
-        raise NotImplementedError
+        """Apply ``uow``, which has just committed (after its flush), to what is held."""
 
 
 class ReservationCache(OwnWritesCache):

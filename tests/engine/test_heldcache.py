@@ -24,7 +24,7 @@ from charge_tui.service import ReservationService
 from charge_tui.store.audit import check_invariants
 from charge_tui.store.db import Database
 from tests.engine.conftest import HOUR, T0, params, station
-from tests.engine.test_simulator import event_log, reservations, small
+from tests.engine.test_simulator import runs_alike, small
 
 
 def _service(db: Database, clock: SimulatedClock, seed: int = 11) -> ReservationService:
@@ -120,21 +120,12 @@ def test_a_rolled_back_transaction_leaves_nothing_in_the_cache(tmp_path):
 
 
 def test_the_simulator_runs_the_same_with_and_without_the_cache(tmp_path, monkeypatch):
+    def without(sim: Simulator) -> None:
+        monkeypatch.setattr(HeldCache, "begin", lambda self, uow: False)
+
     config = small(fault_rate=2.0, rate=120, hours=8, tick_seconds=300)
-    logs, rows, used = [], [], []
-    for name, cached in (("with", True), ("without", False)):
-        if not cached:
-            monkeypatch.setattr(HeldCache, "begin", lambda self, uow: False)
-        db = Database(f"sqlite:///{tmp_path / name}.db")
-        sim = Simulator.for_database(db, config)
-        sim.run()
-        used.append(sim.engine.held_cache.hits)
-        logs.append(event_log(db))
-        rows.append(reservations(db))
-        assert check_invariants(db) == []
-    assert used[0] > 0 and used[1] == 0
-    assert logs[0] == logs[1]
-    assert rows[0] == rows[1]
+    sims = runs_alike(tmp_path, config, [("with", lambda sim: None), ("without", without)])
+    assert sims[0].engine.held_cache.hits > 0 and sims[1].engine.held_cache.hits == 0
 
 
 def test_an_evse_faulted_in_a_tick_is_not_faulted_again_in_that_tick(tmp_path):

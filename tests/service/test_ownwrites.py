@@ -13,10 +13,9 @@ from charge_tui.domain.ids import IdFactory
 from charge_tui.engine.simulator import Simulator
 from charge_tui.service import ReservationService
 from charge_tui.service.ownwrites import ReservationCache
-from charge_tui.store.audit import check_invariants
 from charge_tui.store.db import Database
 from tests.engine.conftest import T0, params
-from tests.engine.test_simulator import event_log, reservations, small
+from tests.engine.test_simulator import runs_alike, small
 
 
 def _cached_service(db: Database, limit: int = 1000) -> ReservationService:
@@ -76,18 +75,10 @@ def test_only_live_reservations_are_kept_and_at_most_the_limit(tmp_path):
 
 
 def test_the_simulator_runs_the_same_with_and_without_it(tmp_path, monkeypatch):
+    def without(sim: Simulator) -> None:
+        monkeypatch.setattr(ReservationCache, "begin", lambda self, uow: False)
+
     config = small(fault_rate=2.0, rate=120, hours=8, tick_seconds=300)
-    logs, rows, hits = [], [], []
-    for name, cached in (("with", True), ("without", False)):
-        if not cached:
-            monkeypatch.setattr(ReservationCache, "begin", lambda self, uow: False)
-        db = Database(f"sqlite:///{tmp_path / name}.db")
-        sim = Simulator.for_database(db, config)
-        sim.run()
-        hits.append(sim.service.reservation_cache.hits)
-        logs.append(event_log(db))
-        rows.append(reservations(db))
-        assert check_invariants(db) == []
+    sims = runs_alike(tmp_path, config, [("with", lambda sim: None), ("without", without)])
+    hits = [sim.service.reservation_cache.hits for sim in sims]
     assert hits[0] > 500 and hits[1] == 0
-    assert logs[0] == logs[1]
-    assert rows[0] == rows[1]
