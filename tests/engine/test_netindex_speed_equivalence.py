@@ -17,6 +17,7 @@ from charge_tui.domain.model import ServiceArea
 from charge_tui.engine import assign as A
 from charge_tui.engine.netindex import NetworkIndex, OptionCursor
 from charge_tui.engine.network import generate_network
+from tests.engine.test_assign import random_held
 
 
 def _expected(index: NetworkIndex, area: ServiceArea, types) -> list[tuple[str, float]]:
@@ -80,13 +81,7 @@ def test_inlined_searches_equal_the_generic_one():
         for e in evses:
             if rng.random() < 0.2:
                 continue  # not in ``busy`` at all
-            t, iv = rng.randrange(0, 100), []
-            for _ in range(rng.randint(0, 5)):
-                s = t + rng.randrange(0, 30)
-                d = rng.randrange(1, 30)
-                iv.append((s, s + d))
-                t = s + d
-            busy[e] = iv
+            busy[e] = random_held(rng, 5)
         sched = A._Schedule(busy)
         # Some of the batch's own slots too.
         for k in range(rng.randint(0, 3)):
