@@ -159,8 +159,9 @@ class ConfirmationEngine:
         self._signature: tuple | None = None
         # The unit of work (transaction) in which the signature was last checked.
         self._checked_in: UnitOfWork | None = None
-        # Candidate EVSEs of the reservations waiting for a retry (dropped when the network
-        # changes): a retry does not recompute them.
+        # Candidate EVSEs of the reservations waiting for a retry (dropped when an EVSE in their
+        # area changes status, all of them when the network is reloaded): a retry does not
+        # recompute them.
         self._options: dict[str, OptionCursor] = {}
         # Held slots per EVSE, kept between this engine's transactions (SQLite; see heldcache).
         self.held_cache = HeldCache(service.db)
@@ -300,7 +301,14 @@ class ConfirmationEngine:
         self._signature = expected if self._serialised(uow) else network_signature(uow.conn)
         if self._signature != expected:
             self._network = None
-        self._options.clear()
+            self._options.clear()
+            return
+        # Only the requests whose area holds the EVSE's station now see another network (a
+        # simulated day faults and repairs a few EVSEs every tick, each far from most areas).
+        station = self._network.by_evse[evse_id][0]
+        stale = [rid for rid, cursor in self._options.items() if cursor.may_reach(station)]
+        for rid in stale:
+            del self._options[rid]
 
     # ----------------------------------------------------------------- queues
     def _due(self, uow: UnitOfWork, status: Status, result: TickResult) -> list[Reservation]:

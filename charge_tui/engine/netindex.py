@@ -245,6 +245,14 @@ class OptionCursor:
         self._range = (r0, r1, c0, c1)
         self._covering = -1 if r0 > r1 or c0 > c1 else max(ci - r0, r1 - ci, cj - c0, c1 - cj)
 
+    def may_reach(self, station: Station) -> bool:
+        """Whether ``station`` lies in the area (a metre of margin for rounding): only then can a
+        change to its EVSEs change what this cursor returns. A cursor kept across such a change
+        elsewhere returns what a new one would."""
+        area = self.area
+        d = haversine_m(area.latitude, area.longitude, station.latitude, station.longitude)
+        return d <= area.radius_meters + 1.0
+
     def take(self, n: int) -> tuple[tuple[str, float], ...]:
         options = self.options
         if len(options) < n and not self.done:

@@ -237,6 +237,38 @@ def test_a_fault_made_by_someone_else_is_seen_by_the_engine(service, clock):
     assert {service.retrieve(r.id).evse for r in rs} == {"evse_a2", None}
 
 
+def test_a_waiting_request_sees_a_repair_in_its_area_and_keeps_its_options_after_a_far_fault(
+    service, clock
+):
+    service.add_stations(
+        [
+            station("sta_near", [("evse_n1", (C.CCS1,))]),
+            station("sta_side", [("evse_s1", (C.CCS1,))], dlat=0.005),  # ~560 m away
+            station("sta_far", [("evse_f1", (C.CCS1,))], dlat=0.5),  # ~56 km away
+        ]
+    )
+    engine = ConfirmationEngine(service, retry_interval=300)
+    with service.transaction() as uow:
+        engine.fault(uow, "evse_s1")
+    blocker = service.create(params(T0 + 20 * 60, 60, driver="drv_blocker"))
+    assert engine.tick().confirmed == 1
+    assert service.retrieve(blocker.id).evse == "evse_n1"
+    r = service.create(params(T0 + 20 * 60, 60, after=30 * 60, driver="drv_waiting"))
+    assert engine.tick().retried == 1
+    options = engine._options[r.id]
+    with service.transaction() as uow:
+        engine.fault(uow, "evse_f1")  # outside the area: what the request can use is the same
+    assert engine._options[r.id] is options
+    with service.transaction() as uow:
+        engine.restore(uow, "evse_s1")  # inside the area: a kept cursor would not know it
+    assert r.id not in engine._options
+    clock.advance_to(T0 + 300)
+    assert engine.tick().confirmed == 1
+    c = service.retrieve(r.id)
+    assert (c.evse, c.scheduled_start_time) == ("evse_s1", T0 + 20 * 60)
+    assert check_invariants(service.db) == []
+
+
 def test_limit_bounds_a_tick_and_the_rest_follows(service):
     service.add_stations([station("sta_big", [(f"evse_{i:02d}", (C.CCS1,)) for i in range(12)])])
     for i in range(10):

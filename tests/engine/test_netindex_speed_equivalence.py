@@ -63,6 +63,54 @@ def test_cursor_after_faults_and_repairs_and_far_from_the_network():
         assert index.cells_for(wanted) == fresh.cells_for(wanted)
 
 
+def test_a_cursor_kept_across_changes_it_cannot_reach_returns_what_a_new_one_would():
+    # The engine keeps a waiting request's cursor across faults and repairs of EVSEs on stations
+    # outside its area (``may_reach`` false) and drops it otherwise.
+    center = (48.85, 2.35)
+    stations = generate_network(150, seed=3, center=center, radius_km=15)
+    index = NetworkIndex(stations)
+    rng = random.Random(3)
+    evse_ids = sorted(index.by_evse)
+    types_all = list(ConnectorType)
+    kept = dropped = 0
+    for _ in range(150):
+        area = ServiceArea(
+            center[0] + rng.uniform(-0.1, 0.1),
+            center[1] + rng.uniform(-0.1, 0.1),
+            rng.choice([500, 2000, 5000, 12000]),
+        )
+        types = rng.sample(types_all, rng.randint(1, 3))
+        cursor = OptionCursor(index, area, types)
+        cursor.take(rng.choice([1, 3, 24]))  # partly searched, as a waiting request's is
+        reachable = False
+        for e in rng.sample(evse_ids, 6):
+            station = index.by_evse[e][0]
+            reachable = reachable or cursor.may_reach(station)
+            status = index.by_evse[e][1].status
+            flipped = (
+                EvseStatus.AVAILABLE
+                if status is EvseStatus.OUT_OF_ORDER
+                else EvseStatus.OUT_OF_ORDER
+            )
+            index.set_status(e, flipped)
+        if reachable:
+            dropped += 1
+            continue
+        kept += 1
+        assert list(cursor.take(10**6)) == _expected(index, area, types)
+    assert kept > 20 and dropped > 20  # both cases were exercised
+
+
+def test_may_reach_is_the_area():
+    stations = generate_network(40, seed=5, center=(48.85, 2.35), radius_km=10)
+    for s in stations:
+        inside = ServiceArea(s.latitude + 0.01, s.longitude, 1200)  # ~1,112 m away
+        outside = ServiceArea(s.latitude + 0.01, s.longitude, 1000)
+        index = NetworkIndex(stations)
+        assert OptionCursor(index, inside, list(ConnectorType)).may_reach(s)
+        assert not OptionCursor(index, outside, list(ConnectorType)).may_reach(s)
+
+
 def _generic(sched: A._Schedule, r: A.Request, rule: str):
     best, key = None, None
     for evse, dist in r.options:
