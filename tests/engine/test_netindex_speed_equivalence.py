@@ -27,16 +27,23 @@ def _expected(index: NetworkIndex, area: ServiceArea, types) -> list[tuple[str, 
     ]
 
 
-def test_cursor_after_faults_and_repairs_and_far_from_the_network():
-    center = (48.85, 2.35)
-    stations = generate_network(120, seed=7, center=center, radius_km=12)
+CENTER = (48.85, 2.35)
+TYPES = list(ConnectorType)
+
+
+def _random_network(n: int, seed: int, radius_km: float):
+    """``n`` generated stations around :data:`CENTER`, their index, a generator seeded alike and
+    the ids of their EVSEs."""
+    stations = generate_network(n, seed=seed, center=CENTER, radius_km=radius_km)
     index = NetworkIndex(stations)
-    rng = random.Random(7)
-    evse_ids = sorted(index.by_evse)
-    types_all = list(ConnectorType)
+    return stations, index, random.Random(seed), sorted(index.by_evse)
+
+
+def test_cursor_after_faults_and_repairs_and_far_from_the_network():
+    stations, index, rng, evse_ids = _random_network(120, seed=7, radius_km=12)
     # Fill the per-connector caches first, so that set_status has to update them.
     for _ in range(10):
-        index.cells_for(frozenset(rng.sample(types_all, rng.randint(1, 3))))
+        index.cells_for(frozenset(rng.sample(TYPES, rng.randint(1, 3))))
     for round_ in range(6):
         for e in rng.sample(evse_ids, 25):
             index.set_status(e, rng.choice([EvseStatus.OUT_OF_ORDER, EvseStatus.AVAILABLE]))
@@ -44,11 +51,11 @@ def test_cursor_after_faults_and_repairs_and_far_from_the_network():
             far = rng.random() < 0.2  # the centre off the grid, or the area beyond it
             spread = 1.5 if far else 0.15
             area = ServiceArea(
-                center[0] + rng.uniform(-spread, spread),
-                center[1] + rng.uniform(-spread, spread),
+                CENTER[0] + rng.uniform(-spread, spread),
+                CENTER[1] + rng.uniform(-spread, spread),
                 rng.choice([0, 100, 1000, 3000, 8000, 30000, 200000]),
             )
-            types = rng.sample(types_all, rng.randint(1, 3))
+            types = rng.sample(TYPES, rng.randint(1, 3))
             expected = _expected(index, area, types)
             cursor = OptionCursor(index, area, types)
             assert list(cursor.take(1)) == expected[:1], round_
@@ -66,20 +73,15 @@ def test_cursor_after_faults_and_repairs_and_far_from_the_network():
 def test_a_cursor_kept_across_changes_it_cannot_reach_returns_what_a_new_one_would():
     # The engine keeps a waiting request's cursor across faults and repairs of EVSEs on stations
     # outside its area (``may_reach`` false) and drops it otherwise.
-    center = (48.85, 2.35)
-    stations = generate_network(150, seed=3, center=center, radius_km=15)
-    index = NetworkIndex(stations)
-    rng = random.Random(3)
-    evse_ids = sorted(index.by_evse)
-    types_all = list(ConnectorType)
+    _stations, index, rng, evse_ids = _random_network(150, seed=3, radius_km=15)
     kept = dropped = 0
     for _ in range(150):
         area = ServiceArea(
-            center[0] + rng.uniform(-0.1, 0.1),
-            center[1] + rng.uniform(-0.1, 0.1),
+            CENTER[0] + rng.uniform(-0.1, 0.1),
+            CENTER[1] + rng.uniform(-0.1, 0.1),
             rng.choice([500, 2000, 5000, 12000]),
         )
-        types = rng.sample(types_all, rng.randint(1, 3))
+        types = rng.sample(TYPES, rng.randint(1, 3))
         cursor = OptionCursor(index, area, types)
         cursor.take(rng.choice([1, 3, 24]))  # partly searched, as a waiting request's is
         reachable = False
@@ -102,13 +104,12 @@ def test_a_cursor_kept_across_changes_it_cannot_reach_returns_what_a_new_one_wou
 
 
 def test_may_reach_is_the_area():
-    stations = generate_network(40, seed=5, center=(48.85, 2.35), radius_km=10)
+    stations, index, _rng, _ids = _random_network(40, seed=5, radius_km=10)
     for s in stations:
         inside = ServiceArea(s.latitude + 0.01, s.longitude, 1200)  # ~1,112 m away
         outside = ServiceArea(s.latitude + 0.01, s.longitude, 1000)
-        index = NetworkIndex(stations)
-        assert OptionCursor(index, inside, list(ConnectorType)).may_reach(s)
-        assert not OptionCursor(index, outside, list(ConnectorType)).may_reach(s)
+        assert OptionCursor(index, inside, TYPES).may_reach(s)
+        assert not OptionCursor(index, outside, TYPES).may_reach(s)
 
 
 def _generic(sched: A._Schedule, r: A.Request, rule: str):
