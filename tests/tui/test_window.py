@@ -217,3 +217,85 @@ async def test_end_pressed_before_the_first_window_settles_stays_on_the_last_row
         assert table(app).row_count <= 60
         assert rows(app) == want[-table(app).row_count :]
         assert not app.screen.query_one(ReservationList).loading
+
+
+async def test_pages_around_a_jump_are_read_only_after_its_rows_are_painted(big, monkeypatch):
+    """``end`` and ``home`` show their rows first: no page around the new window is read until
+    the table has drawn them (a page read and applied before that frame delayed it, so the jump
+    took ~10 ms or ~60 ms at random). The pages still follow, and the cursor stays put."""
+    from charge_tui.tui.data import ConsoleData
+    from charge_tui.tui.widgets.reservation_list import ReservationTable
+
+    monkeypatch.setattr(window_module, "PAGE", 20)
+    monkeypatch.setattr(window_module, "MAX_ROWS", 60)
+    want = store_order(big, ListQuery())
+    log: list[tuple[str, str | None]] = []
+    render_lines = ReservationTable.render_lines
+
+    def painting(self, crop):
+        # What the frame being drawn holds: the highlighted row, as the user sees it.
+        log.append(("paint", highlighted(self.app)))
+        return render_lines(self, crop)
+
+    def reading(name):
+        original = getattr(ConsoleData, name)
+
+        def read(self, *args, **kwargs):
+            log.append(("read", name))
+            return original(self, *args, **kwargs)
+
+        return read
+
+    monkeypatch.setattr(ReservationTable, "render_lines", painting)
+    monkeypatch.setattr(ConsoleData, "forward", reading("forward"))
+    monkeypatch.setattr(ConsoleData, "backward", reading("backward"))
+    app = make_app(big)
+    # A screen taller than the first rows of a jump (a page of 20): a page more is always
+    # needed after one, and must come after the paint.
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, target in [("end", want[-1]), ("home", want[0])] * 3:
+            log.clear()
+            await pilot.press(key)
+            await settle(pilot, rounds=6)
+            assert highlighted(app) == target
+            reads = [i for i, (kind, _) in enumerate(log) if kind == "read"]
+            painted = [i for i, entry in enumerate(log) if entry == ("paint", target)]
+            assert painted, f"{key}: the new rows were never drawn"
+            assert [log[i] for i in reads[:1]] == [
+                ("read", "backward" if key == "end" else "forward")
+            ]
+            assert all(painted[0] < i for i in reads), f"{key}: a page was read before the paint"
+        assert table(app).row_count <= 60
+
+
+async def test_call_after_paint_runs_once_after_the_paint_or_the_fallback(monkeypatch):
+    """The callback runs once after the table is drawn; a table that is never drawn (hidden)
+    still gets it, after ``PAINT_FALLBACK`` seconds."""
+    from textual.app import App
+
+    from charge_tui.tui.widgets import reservation_list as rl
+
+    monkeypatch.setattr(rl, "PAINT_FALLBACK", 0.05)
+
+    class Two(App[None]):
+        CSS = "#hidden { display: none; }"
+
+        def compose(self):
+            yield rl.ReservationTable(id="shown")
+            yield rl.ReservationTable(id="hidden")
+
+    app = Two()
+    calls: list[str] = []
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        shown = app.query_one("#shown", rl.ReservationTable)
+        hidden = app.query_one("#hidden", rl.ReservationTable)
+        shown.add_column("id", key="id")
+        shown.add_row("rsv_1", key="rsv_1")
+        shown.call_after_paint(lambda: calls.append("shown"))
+        hidden.call_after_paint(lambda: calls.append("hidden"))
+        await pilot.pause()
+        assert calls == ["shown"]  # painted: it did not wait for the fallback
+        await pilot.pause(0.15)
+        assert calls == ["shown", "hidden"]  # the hidden one, by the timer; the shown one once

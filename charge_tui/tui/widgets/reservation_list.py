@@ -10,6 +10,7 @@ cursor on the same reservation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 
@@ -20,7 +21,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -36,6 +39,8 @@ COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
 REBUILD_AFTER = 16
 #: A new window reads at least this many rows first (see ``_first_rows``).
 FIRST_ROWS = 40
+#: Seconds after which ``call_after_paint`` runs its callback even if the table was not painted.
+PAINT_FALLBACK = 0.25
 
 
 class ReservationTable(DataTable):
@@ -49,6 +54,34 @@ class ReservationTable(DataTable):
 
     def __init__(self, **kw) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
+        self._after_paint: list[Callable[[], object]] = []
+
+    def call_after_paint(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the table has been painted as it is now: after the next frame
+        that renders it, or after :data:`PAINT_FALLBACK` seconds if none does (the table is
+        hidden, or the terminal is not drawing). Runs once either way.
+
+        Unlike ``call_after_refresh``, which may run before the screen has drawn anything when
+        the table's repaint is not yet scheduled, this waits for the lines to be rendered."""
+        done = False
+
+        def once() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                callback()
+
+        self._after_paint.append(once)
+        self.set_timer(PAINT_FALLBACK, once)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self._after_paint:
+            pending, self._after_paint = self._after_paint, []
+            for callback in pending:
+                # Queued: it runs after this frame has been composed and shown.
+                self.call_later(callback)
+        return lines
 
     def action_first(self) -> None:
         self.post_message(ReservationList.JumpRequested(to_end=False))
@@ -198,6 +231,10 @@ class ReservationList(Vertical):
         self._generation = 0
         self._loading = False
         self._refresh_wanted = False
+        # Rows applied and not yet on screen: no page is read around them until they are (the
+        # ``call_after_paint`` of the last load, numbered ``_paint_token``, clears it).
+        self._awaiting_paint = False
+        self._paint_token = 0
         self._widths: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
@@ -369,7 +406,25 @@ class ReservationList(Vertical):
             self.live_refresh()
             return
         self.post_message(self.Changed(self.window, False))
-        self.call_after_refresh(self._maybe_extend)
+        self._extend_when_painted()
+
+    def _extend_when_painted(self) -> None:
+        """Read the pages around the window only once the rows just applied are on screen.
+
+        The frame that shows them renders every visible cell afresh (~10-30 ms); a page read in
+        a thread and applied before that frame (the cursor's move after a jump asks for one at
+        once) competed with it for the interpreter and delayed it by 30-70 ms, about half of
+        the time (``end`` took either ~10 or ~60 ms)."""
+        self._awaiting_paint = True
+        self._paint_token += 1
+        token = self._paint_token
+
+        def painted() -> None:
+            if token == self._paint_token:
+                self._awaiting_paint = False
+                self._maybe_extend()
+
+        self.table.call_after_paint(painted)
 
     def _limits(self) -> tuple[int, int]:
         """(margin, max rows): fetch when the cursor or the viewport is within ``margin`` rows of
@@ -387,7 +442,7 @@ class ReservationList(Vertical):
 
     def _maybe_extend(self) -> None:
         """Fetch the next page when the cursor or the viewport gets near an edge of the window."""
-        if self._loading or not self.is_mounted:
+        if self._loading or self._awaiting_paint or not self.is_mounted:
             return
         w = self.window
         table = self.table
