@@ -398,18 +398,25 @@ class ReservationList(Vertical):
         elif req.kind == "last":
             focus = "@last"
         self._apply(message.window, focus)
-        self._after_load()
+        self._after_load(new_window=focus is not None)
 
-    def _after_load(self) -> None:
+    def _after_load(self, new_window: bool = False) -> None:
         if self._refresh_wanted:
             self._refresh_wanted = False
             self.live_refresh()
             return
         self.post_message(self.Changed(self.window, False))
-        self._extend_when_painted()
+        if new_window:
+            self._extend_when_painted()
+        else:
+            # A page added at an edge or a live update: what is on screen barely changed (a page
+            # lands outside the viewport and may repaint nothing), so the next page is not
+            # held back for a frame.
+            self.call_after_refresh(self._maybe_extend)
 
     def _extend_when_painted(self) -> None:
-        """Read the pages around the window only once the rows just applied are on screen.
+        """Read the pages around a new window (a jump, a new filter, search or sort) only once
+        its rows are on screen.
 
         The frame that shows them renders every visible cell afresh (~10-30 ms); a page read in
         a thread and applied before that frame (the cursor's move after a jump asks for one at
