@@ -221,8 +221,8 @@ async def test_end_pressed_before_the_first_window_settles_stays_on_the_last_row
 
 async def test_pages_around_a_jump_are_read_only_after_its_rows_are_painted(big, monkeypatch):
     """``end`` and ``home`` show their rows first: no page around the new window is read until
-    the table has drawn them (a page read and applied before that frame delayed it, so the jump
-    took ~10 ms or ~60 ms at random). The pages still follow, and the cursor stays put."""
+    the table has drawn them (a page read and applied before that frame held it back). The
+    pages still follow, and the cursor stays put."""
     from charge_tui.tui.data import ConsoleData
     from charge_tui.tui.widgets.reservation_list import ReservationTable
 

@@ -418,10 +418,10 @@ class ReservationList(Vertical):
         """Read the pages around a new window (a jump, a new filter, search or sort) only once
         its rows are on screen.
 
-        The frame that shows them renders every visible cell afresh (~10-30 ms); a page read in
-        a thread and applied before that frame (the cursor's move after a jump asks for one at
-        once) competed with it for the interpreter and delayed it by 30-70 ms, about half of
-        the time (``end`` took either ~10 or ~60 ms)."""
+        The frame that shows them renders every visible cell afresh (~20 ms); a page read in a
+        thread and applied before that frame (the cursor's move after a jump asks for one at
+        once) competed with it for the interpreter and held it back by tens of milliseconds
+        (``end`` in ``benchmarks/console_scale.py``: up to ~85 ms before, ~50 ms since)."""
         self._awaiting_paint = True
         self._paint_token += 1
         token = self._paint_token
