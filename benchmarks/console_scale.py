@@ -15,8 +15,8 @@ a fresh process per size (so the peak RSS is that size's), on a copy of the stor
   the frame showing it) and commit → frame (which includes waiting for the 1 s poll);
 - **peak RSS** of that process (``VmHWM``: :func:`peak_rss_mb`).
 
-"A frame" is a compositor update handed to the driver (``App._display``), so every figure includes
-rendering. Then the startup: ``charge-tui``'s console on an empty store vs a minimal Textual app
+"A frame" is a compositor update handed to the driver (``App._display``) that repainted the
+list's table (:class:`Frames`), so every figure includes rendering the rows. Then the startup: ``charge-tui``'s console on an empty store vs a minimal Textual app
 (Header, Footer, empty DataTable), each in fresh processes from interpreter start (imports
 included) to the first frame with the list in place; median of several runs.
 
