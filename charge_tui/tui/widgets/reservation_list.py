@@ -69,10 +69,11 @@ class ReservationTable(DataTable):
             nonlocal done
             if not done:
                 done = True
+                fallback.stop()  # painted first: the timer has nothing left to do
                 callback()
 
+        fallback = self.set_timer(PAINT_FALLBACK, once)
         self._after_paint.append(once)
-        self.set_timer(PAINT_FALLBACK, once)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         lines = super().render_lines(crop)
