@@ -16,10 +16,11 @@ a fresh process per size (so the peak RSS is that size's), on a copy of the stor
 - **peak RSS** of that process (``VmHWM``: :func:`peak_rss_mb`).
 
 "A frame" is a compositor update handed to the driver (``App._display``) that repainted the
-list's table (:class:`Frames`), so every figure includes rendering the rows. Then the startup: ``charge-tui``'s console on an empty store vs a minimal Textual app
-(Header, Footer, empty DataTable), each in fresh processes from interpreter start (imports
-included, from bytecode as for an installed package: :func:`_byte_compile`) to the first frame
-with the list in place; median of several runs.
+list's table (:class:`Frames`), so every figure includes rendering the rows. Then the startup:
+``charge-tui``'s console on an empty store vs a minimal Textual app (Header, Footer, empty
+DataTable), each in fresh processes from interpreter start (imports included, from bytecode as
+for an installed package: :func:`_byte_compile`) to the first frame with the list in place;
+median of several runs.
 
     python benchmarks/console_scale.py [--sizes 10000,100000,1000000] [--seed 1] [--json]
 
