@@ -74,6 +74,7 @@ def build(
         f"sqlite:///{partial}",
         cache_size_mib=SIM_CACHE_MIB,
         wal_autocheckpoint=SIM_WAL_AUTOCHECKPOINT,
+        checkpoint_in_background=True,
     )
     sim = Simulator.for_database(db, config)
     sim.setup()

@@ -30,7 +30,8 @@ SIM_CACHE_MIB = 256
 #: 1,000): a large run dirties ~3,000 index pages per tick, mostly the same ones tick after tick;
 #: copying them back to the database file every ~13 ticks instead of every tick or two saves a
 #: quarter of the commit time (see ``Database``). The WAL file grows to ~160 MiB between
-#: checkpoints (and is removed when the run closes the store).
+#: checkpoints (and is removed when the run closes the store). The checkpoints run in a thread of
+#: their own, beside the ticks (``charge_tui.store.checkpoints``), not inside a tick's commit.
 SIM_WAL_AUTOCHECKPOINT = 40_000
 
 
@@ -227,6 +228,7 @@ def _simulate(args: argparse.Namespace) -> int:
         resolve_url(args.db),
         cache_size_mib=SIM_CACHE_MIB,
         wal_autocheckpoint=SIM_WAL_AUTOCHECKPOINT,
+        checkpoint_in_background=True,
     )
     sim = Simulator.for_database(db, config)
     progress = _Progress(args.quiet)

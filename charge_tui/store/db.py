@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 
 from charge_tui.domain.errors import StoreUnavailable
 from charge_tui.store import migrations
+from charge_tui.store.checkpoints import BackgroundCheckpointer
 from charge_tui.store.location import ENV_DB, default_db_path, resolve_url  # noqa: F401
 
 ENV_BUSY_TIMEOUT = "CHARGE_TUI_BUSY_TIMEOUT_MS"
@@ -73,6 +74,7 @@ class Database:
         echo: bool = False,
         cache_size_mib: int | None = None,
         wal_autocheckpoint: int | None = None,
+        checkpoint_in_background: bool = False,
     ) -> None:
         """``cache_size_mib``: SQLite page cache per connection (default SQLite's 2 MiB). Bulk
         writers (the simulator) set a larger one: every write touches pages of a dozen indexes,
@@ -84,12 +86,18 @@ class Database:
         larger one: a page that many transactions change is then copied back once per checkpoint
         instead of once every few transactions. Durability is unchanged (a commit is in the WAL
         either way; ``synchronous=NORMAL`` syncs at checkpoints); the WAL file grows to about
-        that many pages between checkpoints."""
+        that many pages between checkpoints.
+
+        ``checkpoint_in_background`` (with ``wal_autocheckpoint``, SQLite files only): the
+        checkpoints run in a thread of their own instead of inside the commit that reaches the
+        limit (:mod:`charge_tui.store.checkpoints`), so that a bulk writer does not wait for them.
+        The simulator's command uses it; an interactive process has no use for it."""
         self.url = url
         #: Write transactions committed through this object (what a cache kept between
         #: transactions checks to know that no other write of this process came between).
         self.commits = 0
         self._commits_lock = threading.Lock()
+        self._checkpointer: BackgroundCheckpointer | None = None
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -104,6 +112,17 @@ class Database:
                 echo=echo,
                 connect_args={"check_same_thread": False, "timeout": timeout / 1000},
             )
+            path = parsed.database
+            if (
+                checkpoint_in_background
+                and wal_autocheckpoint
+                and path
+                and path != ":memory:"
+                and not path.startswith("file:")
+            ):
+                self._checkpointer = BackgroundCheckpointer(path, wal_autocheckpoint, timeout)
+                # SQLite's own checkpoint off: 0 is "never" (None leaves SQLite's default).
+                wal_autocheckpoint = 0
             _install_sqlite_hooks(self.engine, timeout, cache_size_mib, wal_autocheckpoint)
         else:
             try:
@@ -150,6 +169,8 @@ class Database:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+            if self._checkpointer is not None:
+                self._checkpointer.committed(conn.connection.driver_connection)
         with self._commits_lock:
             self.commits += 1
 
@@ -158,7 +179,14 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @property
+    def checkpointer(self) -> BackgroundCheckpointer | None:
+        """The background checkpointer (``checkpoint_in_background``), if there is one."""
+        return self._checkpointer
+
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
 
 
@@ -202,7 +230,7 @@ def _install_sqlite_hooks(
         cur.execute("PRAGMA foreign_keys = ON")
         if cache_size_mib:
             cur.execute(f"PRAGMA cache_size = -{int(cache_size_mib) * 1024}")
-        if wal_autocheckpoint:
+        if wal_autocheckpoint is not None:
             cur.execute(f"PRAGMA wal_autocheckpoint = {int(wal_autocheckpoint)}")
         cur.close()
 

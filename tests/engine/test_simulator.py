@@ -283,3 +283,25 @@ def test_making_requests_while_a_tick_commits_changes_nothing(tmp_path):
     config = small(hours=8, rate=120, fault_rate=2.0)
     sims = runs_alike(tmp_path, config, [("on", lambda sim: None), ("off", no_overlap)])
     assert all(not sim._prepared for sim in sims)  # every prepared tick was played
+
+
+def test_checkpoints_in_a_thread_change_nothing_in_the_run(tmp_path):
+    """``simulate`` checkpoints the WAL in a thread of its own (store/checkpoints.py): the run
+    writes the same store, and its caches kept between ticks stay valid (a checkpoint by another
+    connection is not a change of the data)."""
+    config = small(hours=8, rate=120, fault_rate=2.0)
+    out = []
+    for name, background in (("thread", True), ("commits", False)):
+        db = Database(
+            f"sqlite:///{tmp_path / name}.db",
+            wal_autocheckpoint=64,
+            checkpoint_in_background=background,
+        )
+        sim = run_to_end(db, config)
+        assert check_invariants(db) == []
+        cache = sim.service.reservation_cache
+        out.append((event_log(db), reservations(db), cache.hits, db.checkpointer))
+    (log_a, rows_a, hits_a, ckpt), (log_b, rows_b, hits_b, none) = out
+    assert len(log_a) > 1000 and log_a == log_b and rows_a == rows_b
+    assert ckpt is not None and ckpt.rounds > 3 and ckpt.error is None and none is None
+    assert hits_a == hits_b > 0
