@@ -30,12 +30,16 @@ once and the writer keeps SQLite's automatic checkpoint.
 Durability is unchanged: a commit is in the WAL when it returns, and checkpoints only move pages.
 If a checkpoint fails (a disk error), the checkpointer stops for good, keeps the error in
 :attr:`~BackgroundCheckpointer.error`, and hands every writer connection it sees back to SQLite's
-automatic checkpoint (the next commit past the limit then meets the same error, in the writer's
-own transaction, where it is reported as any write error is).
+automatic checkpoint (which then copies what it can at the commits past the limit, as it did
+before this module; SQLite does not report its errors to the committer either).
+
+One writer thread is expected (the simulator's); :meth:`~BackgroundCheckpointer.committed` takes
+a lock all the same, so that two writers sharing a ``Database`` only ever cost an extra round.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import struct
@@ -73,7 +77,7 @@ class BackgroundCheckpointer:
         self._shm: int | None = None  # the -shm file, opened on the first commit
         self._asked = False  # a round was asked for and its catch-up has not run yet
         self._stopped = False
-        self._restored: set[int] = set()  # writer connections given back their autocheckpoint
+        self._lock = threading.Lock()
         self._wake = threading.Event()
         self._done = threading.Event()
         self._closing = False
@@ -86,6 +90,10 @@ class BackgroundCheckpointer:
     def committed(self, dbapi_conn: Any) -> None:
         """Called in the writer's thread right after each commit, with its ``sqlite3``
         connection (outside any transaction). Never raises: the commit has happened."""
+        with self._lock:
+            self._committed(dbapi_conn)
+
+    def _committed(self, dbapi_conn: Any) -> None:
         if self._stopped:
             self._restore(dbapi_conn)
             return
@@ -127,14 +135,11 @@ class BackgroundCheckpointer:
         self._restore(dbapi_conn)
 
     def _restore(self, dbapi_conn: Any) -> None:
-        key = id(dbapi_conn)
-        if key in self._restored:
-            return
-        try:
+        # Every commit once stopped (a pragma costs microseconds): whichever connection of the
+        # pool committed gets SQLite's automatic checkpoint back.
+        # (If the connection is unusable, its own next statement will say so.)
+        with contextlib.suppress(sqlite3.Error):
             dbapi_conn.execute(f"PRAGMA wal_autocheckpoint = {self.pages}")
-        except sqlite3.Error:
-            return  # the connection is unusable: its own next statement will say so
-        self._restored.add(key)
 
     # ----------------------------------------------------------- the thread's side
     def _loop(self) -> None:
