@@ -91,6 +91,30 @@ async def test_search_by_driver_id_and_metadata(sample):
         assert len(rows(app)) == len(everything)
 
 
+async def test_the_status_line_says_which_id_a_prefix_search_looks_in(sample):
+    """A prefix search on ids answers from the index of the id it names (driver, vehicle,
+    station, EVSE, reservation); the status line says which, not just "id prefix"."""
+    everything = all_reservations(sample)
+    app = make_app(sample)
+    searches = [
+        ("drv_ali", "driver id prefix"),
+        ("veh_", "vehicle id prefix"),
+        ("sta_", "station id prefix"),
+        ("evse_", "EVSE id prefix"),
+        ("rsv_", "reservation id prefix"),
+        (everything[0].id, "exact id"),
+        ("fleet=acme", "text"),
+    ]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for text, how in searches:
+            app.screen.query_one("#search").value = text
+            await pilot.press("slash", "enter")
+            await settle(pilot)
+            status = str(app.screen.query_one("#list-status").render())
+            assert f"search {how} “{text}”" in status
+
+
 async def test_search_and_filter_combine(sample):
     everything = all_reservations(sample)
     app = make_app(sample)
