@@ -233,21 +233,22 @@ def timing_split(split: dict[str, float]) -> Iterator[None]:
         cur = cursor_of(uow)
         return None if cur is None else _TimedCursor(cur, split)
 
-    def timed_commit(dialect: Any, dbapi_connection: Any) -> None:
-        t, cpu = time.perf_counter(), time.thread_time()
-        try:
-            do_commit(dialect, dbapi_connection)
-        finally:
-            split["commit"] += time.perf_counter() - t
-            split["writes_cpu"] += time.thread_time() - cpu
+    def write_timer(fn: Any, key: str) -> Any:
+        """``fn`` (a method of the writer's thread), adding its wall time to ``split[key]`` and
+        its CPU time to ``writes_cpu``."""
 
-    def timed_catch_up(checkpointer: BackgroundCheckpointer, dbapi_connection: Any) -> None:
-        t, cpu = time.perf_counter(), time.thread_time()
-        try:
-            catch_up(checkpointer, dbapi_connection)
-        finally:
-            split["catch_up"] += time.perf_counter() - t
-            split["writes_cpu"] += time.thread_time() - cpu
+        def timed(*args: Any) -> None:
+            t, cpu = time.perf_counter(), time.thread_time()
+            try:
+                fn(*args)
+            finally:
+                split[key] += time.perf_counter() - t
+                split["writes_cpu"] += time.thread_time() - cpu
+
+        return timed
+
+    timed_commit = write_timer(do_commit, "commit")
+    timed_catch_up = write_timer(catch_up, "catch_up")
 
     def timed_prepare(sim: Simulator, t: int) -> Any:
         if threading.get_ident() == runner:

@@ -70,6 +70,14 @@ class SearchPlan:
     column: str | None = None
 
     @property
+    def label(self) -> str:
+        """What the console's status line calls this search: "exact id", "driver id prefix",
+        "text"..."""
+        if self.kind == "prefix":
+            return f"{PREFIX_LABELS.get(self.column or '', 'id')} prefix"
+        return {"id": "exact id", "substring": "text"}.get(self.kind, "")
+
+    @property
     def index_name(self) -> str | None:
         """The index serving a prefix search (SQLite's name; the tests check the plans)."""
         return PREFIX_INDEX.get(self.column or "")
@@ -82,6 +90,14 @@ PREFIX_COLUMNS = {
     "veh_": "vehicle",
     "sta_": "charging_station",
     "evse_": "evse",
+}
+#: What each prefix column is called on screen.
+PREFIX_LABELS = {
+    "id": "reservation id",
+    "driver": "driver id",
+    "vehicle": "vehicle id",
+    "charging_station": "station id",
+    "evse": "EVSE id",
 }
 PREFIX_INDEX = {
     # The primary key's own index (SQLite names it so): without the hint a prefix of ids under a

@@ -35,14 +35,6 @@ from charge_tui.tui.views import COLUMNS, RowView, column_widths, diff_rows, row
 from charge_tui.tui.window import Window
 
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
-#: What the status line calls a prefix search, by the column it searches (``listquery``).
-_PREFIX_OF = {
-    "id": "reservation id",
-    "driver": "driver id",
-    "vehicle": "vehicle id",
-    "charging_station": "station id",
-    "evse": "EVSE id",
-}
 #: A diff removing more rows than this rebuilds the table instead (see ``_apply``).
 REBUILD_AFTER = 16
 #: A new window reads at least this many rows first (see ``_first_rows``).
@@ -621,12 +613,7 @@ def describe_window(w: Window, counts_total: int | None, loading: bool) -> str:
         shown += f" of {counts_total:,}"
     parts.append(shown + (f" ({', '.join(where)})" if where else ""))
     if q.search:
-        plan = plan_search(q.search)
-        if plan.kind == "prefix":
-            how = f"{_PREFIX_OF.get(plan.column or '', 'id')} prefix"
-        else:
-            how = {"id": "exact id", "substring": "text"}.get(plan.kind, "")
-        line = f"search {how} “{q.search}”"
+        line = f"search {plan_search(q.search).label} “{q.search}”"
         if w.scanned:
             line += f" ({w.scanned:,} rows scanned)"
         parts.append(line)
