@@ -195,6 +195,8 @@ class ConfirmationEngine:
         now = uow.now
         result = TickResult(now=now)
         self._refresh_network(uow)
+        if uow.detached:
+            self.held_cache.prune(now)
         self._no_shows(uow, result)
         self._confirmations(uow, result)
         return result
@@ -267,10 +269,17 @@ class ConfirmationEngine:
         self._refresh_network(uow)
         network = self._network
         assert network is not None
+        held = None
+        if uow.detached:
+            cache = self.service.reservation_cache
+            assert cache is not None
+            held = lambda e, now: self.held_cache.on_evse(e, now, cache.rows)  # noqa: E731
         touched = uow.fault_evse(
             evse_id,
             actor=self.actor,
             candidates=lambda r: network.candidates(r.service_area, r.connector_types),
+            held=held,
+            source=self.held_cache.held if self.held_cache.begin(uow) else None,
         )
         self._network_changed(uow, evse_id, EvseStatus.OUT_OF_ORDER)
         if result is not None:
@@ -316,7 +325,12 @@ class ConfirmationEngine:
         plus those this transaction changed or created and has not flushed (as this transaction
         sees them)."""
         now = uow.now
-        ids = queries.due_ids(uow.conn, status, now, self.limit)
+        if uow.detached:
+            cache = self.service.reservation_cache
+            assert cache is not None
+            ids = cache.due_ids(status, now, self.limit)
+        else:
+            ids = queries.due_ids(uow.conn, status, now, self.limit)
         found = uow.preload(ids)
         seen = {r.id for r in found}
         found += [

@@ -11,11 +11,12 @@ rules are :mod:`charge_tui.service.ownwrites`'s).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Connection
 
 from charge_tui.domain.enums import SLOT_HOLDING
+from charge_tui.domain.validation import MAX_DURATION
 from charge_tui.service import UnitOfWork
 from charge_tui.service.ownwrites import OwnWritesCache
 from charge_tui.store import queries
@@ -23,6 +24,9 @@ from charge_tui.store.db import Database
 
 #: A miss reads this much past the window asked for (the next ticks ask for nearly the same).
 READ_AHEAD = 6 * 3600
+
+#: The window of an entry that covers all time (a complete cache's).
+_ALWAYS = (-(2**62), 2**62)
 
 Rows = list[tuple[int, int, str]]
 
@@ -34,6 +38,38 @@ class HeldCache(OwnWritesCache):
         self._entries: dict[str, tuple[int, int, Rows]] = {}
         self.hits = 0
         self.misses = 0
+        self._pruned = 0
+
+    def load_all(self, conn: Connection, evse_ids: Sequence[str], now: int) -> None:
+        """Hold the held slots of every EVSE of ``evse_ids`` that have not ended by ``now``, for
+        all time: a complete cache (what a detached unit of work reads; nothing is read again).
+        Slots that have ended are dropped as time goes by (:meth:`prune`)."""
+        self.clear()
+        read = queries.busy_intervals_with_ids(conn, list(evse_ids), now, _ALWAYS[1])
+        self._entries = {e: (*_ALWAYS, rows) for e, rows in read.items()}
+        self._pruned = now
+        self.complete = True
+
+    def prune(self, now: int) -> None:
+        """Drop the slots that ended before ``now`` (no read asks for them again: the engine
+        never looks before the current instant). About once per simulated hour."""
+        if now - self._pruned < 3600:
+            return
+        self._pruned = now
+        for entry in self._entries.values():
+            rows = entry[2]
+            if rows and any(x[1] <= now for x in rows):
+                rows[:] = [x for x in rows if x[1] > now]
+
+    def on_evse(self, evse_id: str, now: int, open_ids: Collection[str]) -> list[str]:
+        """:func:`queries.held_on_evse` from a complete cache: the reservations holding a slot on
+        the EVSE that has not ended, among ``open_ids`` (those not terminal: a slot-holding
+        reservation that is not terminal is confirmed)."""
+        entry = self._entries.get(evse_id)
+        if entry is None:
+            return []
+        floor = now - MAX_DURATION
+        return [rid for s, e, rid in entry[2] if e > now and s > floor and rid in open_ids]
 
     def _forget(self) -> None:
         self._entries.clear()

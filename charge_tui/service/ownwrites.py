@@ -22,12 +22,20 @@ concurrently) every read goes to the store.
 
 from __future__ import annotations
 
+import heapq
 from abc import ABC, abstractmethod
 from typing import Any
 
+from sqlalchemy import Connection
+
+from charge_tui.domain.enums import Status
 from charge_tui.domain.model import Reservation
-from charge_tui.service.uow import UnitOfWork
+from charge_tui.service.uow import DetachedRead, UnitOfWork
+from charge_tui.store import queries
 from charge_tui.store.db import Database
+
+#: What :meth:`OwnWritesCache.begin` keeps as the start of a detached unit of work.
+_DETACHED: tuple[Any, int, int] = (None, -1, -1)
 
 #: Reservations a :class:`ReservationCache` holds at most (about 90 MB of domain objects).
 DEFAULT_LIMIT = 100_000
@@ -47,10 +55,15 @@ class OwnWritesCache(ABC):
         #: Set by :meth:`begin`: the store is exactly what the last transaction this cache saw
         #: left (what it holds was kept, not forgotten).
         self.continued = False
+        #: Holds everything its reads can ask for (loaded by a subclass's ``load_all``), so that
+        #: it can serve a *detached* unit of work, which has no store to fall back on. Its
+        #: owner vouches that no one else writes meanwhile (the write-behind writer checks).
+        self.complete = False
 
     def clear(self) -> None:
         self._forget()
         self._synced = None
+        self.complete = False
 
     def begin(self, uow: UnitOfWork) -> bool:
         """Check the cache against the store ``uow`` reads (once per transaction; the cache learns
@@ -58,6 +71,14 @@ class OwnWritesCache(ABC):
         if uow is self._uow:
             return self._start is not None
         self._uow = uow
+        if uow.detached:
+            if not self.complete:
+                raise DetachedRead(f"{type(self).__name__} was not loaded for a detached run")
+            # Handed to the write-behind writer, which commits it or stops the run.
+            self._start, self._synced, self.continued = _DETACHED, None, True
+            uow.after_commit.append(self._absorb)
+            return True
+        self.complete = False  # only a detached run's owner vouches for that
         token = uow.store_token(self.db.commits)
         if token is None:
             self._start = None
@@ -109,6 +130,43 @@ class ReservationCache(OwnWritesCache):
         self.rows: dict[str, Reservation] = {}
         #: Reservations served from here instead of the store, in committed transactions.
         self.hits = 0
+        # When complete: the engine's queues, per status a heap of (next_check_at, id), some of
+        # them stale (checked against ``rows`` when they come up).
+        self._due: dict[Status, list[tuple[int, str]]] = {}
+
+    def load_all(self, conn: Connection) -> None:
+        """Hold every reservation that can still change, with no limit, and answer the engine's
+        queues (:meth:`due_ids`): what a detached unit of work reads. ``conn``'s transaction
+        must be the store as the next transaction will find it."""
+        self.clear()
+        for r in queries.open_reservations(conn):
+            self.rows[r.id] = r
+        self._due = {s: [] for s in Status if not s.terminal}
+        for r in self.rows.values():
+            if r.next_check_at is not None:
+                self._due[r.status].append((r.next_check_at, r.id))
+        for heap in self._due.values():
+            heapq.heapify(heap)
+        self.complete = True
+
+    def due_ids(self, status: Status, now: int, limit: int) -> list[str]:
+        """What :func:`queries.due_ids` answers on the store (complete only): the ids with that
+        status whose ``next_check_at`` is at or before ``now``, by ``(next_check_at, id)``, at
+        most ``limit``."""
+        heap = self._due[status]
+        rows = self.rows
+        out: list[str] = []
+        seen: set[str] = set()
+        while heap and heap[0][0] <= now and len(out) < limit:
+            at, rid = heapq.heappop(heap)
+            r = rows.get(rid)
+            if r is None or r.status is not status or r.next_check_at != at or rid in seen:
+                continue  # stale: the reservation moved on since this entry was pushed
+            seen.add(rid)
+            out.append(rid)
+        for rid in out:  # still due until a transaction changes them
+            heapq.heappush(heap, (rows[rid].next_check_at, rid))  # type: ignore[arg-type]
+        return out
 
     def begin(self, uow: UnitOfWork) -> bool:
         usable = super().begin(uow)
@@ -117,15 +175,25 @@ class ReservationCache(OwnWritesCache):
 
     def _forget(self) -> None:
         self.rows.clear()
+        self._due = {}
 
     def _absorb(self, uow: UnitOfWork) -> None:
         self.hits += uow.known_hits
         rows = self.rows
+        due = self._due if self.complete else None
         for r in uow.settled():
             if r.status.terminal:
                 rows.pop(r.id, None)
-            else:
-                rows[r.id] = r
-        if len(rows) > self.limit:
+                continue
+            if due is not None and r.next_check_at is not None:
+                old = rows.get(r.id)
+                if (
+                    old is None
+                    or old.status is not r.status
+                    or old.next_check_at != r.next_check_at
+                ):
+                    heapq.heappush(due[r.status], (r.next_check_at, r.id))
+            rows[r.id] = r
+        if len(rows) > self.limit and not self.complete:
             for rid in list(rows)[: len(rows) - self.limit // 2]:
                 del rows[rid]

@@ -61,6 +61,7 @@ from charge_tui.store.mapping import (
     reservation_values,
     station_to_row,
 )
+from charge_tui.store.writebehind import Statement
 
 R = t.reservations
 #: ``(conn, evse_ids, lo, hi) -> {evse: [(start, end, reservation id)]}``, the held slots of the
@@ -82,6 +83,25 @@ def request_hash(params: Any) -> str:
 
 #: A new reservation and the id of its creation event, made by :func:`prepare_create`.
 Prepared = tuple[Reservation, str]
+
+
+class DetachedRead(RuntimeError):
+    """A detached unit of work (see :class:`UnitOfWork`) was asked for something only the store
+    knows: whoever detached it promised to answer every read from memory."""
+
+
+class _NoStore:
+    """The connection of a detached unit of work: it says it is SQLite (a single writer, as the
+    write-behind store is) and refuses everything else."""
+
+    class dialect:  # noqa: N801 - mirrors ``Connection.dialect``
+        name = "sqlite"
+
+    def __getattr__(self, name: str) -> Any:
+        raise DetachedRead(f"a detached unit of work cannot use the store ({name})")
+
+
+NO_STORE: Any = _NoStore()
 
 
 def prepare_create(params: Any, now: int, ids: IdFactory, config: ServiceConfig) -> Prepared:
@@ -109,8 +129,16 @@ class UnitOfWork:
         authorizer: Authorizer,
         config: ServiceConfig,
         supports_multi_rowcount: bool = True,
+        statements: list[Statement] | None = None,
     ) -> None:
+        """``statements`` makes a *detached* unit of work (``conn`` is then :data:`NO_STORE`):
+        it reads nothing from the store (every reservation it needs is in :attr:`known`, held
+        slots and held reservations come from the ``source``/``held`` its caller gives) and
+        :meth:`flush` appends its writes to ``statements`` instead of running them, for a
+        :class:`charge_tui.store.writebehind.WriteBehind` to commit."""
         self.conn = conn
+        self.statements = statements
+        self.detached = statements is not None
         self.now = now
         self.ids = ids
         self.authorizer = authorizer
@@ -162,6 +190,8 @@ class UnitOfWork:
             known = self.known
             r = known.get(reservation_id) if known is not None else None
             if r is None:
+                if self.detached:
+                    raise DetachedRead(f"reservation {reservation_id} is not in memory")
                 r = queries.require_reservation(self.conn, reservation_id)
             else:
                 self.known_hits += 1
@@ -183,6 +213,8 @@ class UnitOfWork:
             self.known_hits += len(missing) - len(unknown)
             missing = unknown
         if missing:
+            if self.detached:
+                raise DetachedRead(f"{len(missing)} reservations are not in memory: {missing[:3]}")
             for r in queries.get_many(self.conn, missing).values():
                 self._remember(r)
         return [cache[i] for i in ids if i in cache]
@@ -400,8 +432,10 @@ class UnitOfWork:
         *,
         exclude_evse: str | None = None,
         candidates: list[tuple[Station, Evse, float]] | None = None,
+        source: HeldSource | None = None,
     ) -> Assignment | None:
-        """Best slot: closest to the preferred start, then nearest station, then EVSE id."""
+        """Best slot: closest to the preferred start, then nearest station, then EVSE id.
+        ``source``: as for :meth:`busy`."""
         lo = max(r.earliest_start_time, self.now)
         hi = r.latest_end_time
         if hi - lo < r.duration:
@@ -410,7 +444,7 @@ class UnitOfWork:
         cands = [c for c in cands if c[1].id != exclude_evse]
         if not cands:
             return None
-        busy = self.busy([c[1].id for c in cands], lo, hi, exclude=r.id)
+        busy = self.busy([c[1].id for c in cands], lo, hi, exclude=r.id, source=source)
         best: tuple[tuple[int, float, str], Assignment] | None = None
         for station, evse, dist in cands:
             start = best_start(busy[evse.id], lo, hi, r.duration, r.preferred_start_time)
@@ -515,13 +549,20 @@ class UnitOfWork:
         *,
         actor: str = "engine",
         candidates: Callable[[Reservation], list[tuple[Station, Evse, float]]] | None = None,
+        held: Callable[[str, int], list[str]] | None = None,
+        source: HeldSource | None = None,
     ) -> list[Reservation]:
         """Take an EVSE out of order; move each confirmed reservation on it that has not ended to
         another free slot, or fail it with ``other``. Returns the reservations touched.
         ``candidates``: where a moved reservation's candidate EVSEs come from, instead of the
-        store's query (the engine's copy of the network, which answers the same)."""
+        store's query (the engine's copy of the network, which answers the same); ``held``:
+        likewise for :func:`queries.held_on_evse` (``(evse_id, now) -> ids``); ``source``: the
+        held slots, as for :meth:`busy`."""
         self._set_evse_status(evse_id, EvseStatus.OUT_OF_ORDER)
-        affected_ids = queries.held_on_evse(self.conn, evse_id, self.now)
+        if held is not None:
+            affected_ids = held(evse_id, self.now)
+        else:
+            affected_ids = queries.held_on_evse(self.conn, evse_id, self.now)
         affected_ids += [
             rid
             for rid, (_s, e) in self._held.get(evse_id, {}).items()
@@ -533,7 +574,7 @@ class UnitOfWork:
             if r.status is not Status.CONFIRMED or r.evse != evse_id:
                 continue
             cands = candidates(r) if candidates is not None else None
-            a = self.find_slot(r, exclude_evse=evse_id, candidates=cands)
+            a = self.find_slot(r, exclude_evse=evse_id, candidates=cands, source=source)
             if a is not None and r.scheduled_end_time and self.now < r.scheduled_end_time:
                 out.append(self.transition(rid, Action.REASSIGN, actor=actor, assignment=a))
             else:
@@ -549,6 +590,10 @@ class UnitOfWork:
         """One statement, which also tells whether the EVSE exists (nothing changes if not)."""
         if not isinstance(evse_id, str):
             raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
+        if self.statements is not None:
+            # The writer checks that it changed exactly one row (the EVSE exists).
+            self.statements.append((_SET_EVSE_STATUS_SQL, [(status.value, evse_id)], 1))
+            return
         raw = queries.sqlite_driver(self.conn)
         if raw is not None:
             n = raw.execute(_SET_EVSE_STATUS_SQL, (status.value, evse_id)).rowcount
@@ -600,6 +645,9 @@ class UnitOfWork:
         """Write what is buffered: new reservations (one insert), changed ones (one update per set
         of changed columns, each setting only those columns, with a version check), then their
         events. On SQLite through the DBAPI cursor of the same transaction."""
+        if self.statements is not None:
+            self.statements.extend(self._statements())
+            return
         conn = self.conn
         cur = self._sqlite_cursor()
         try:
@@ -608,38 +656,58 @@ class UnitOfWork:
             if cur is not None:
                 cur.close()
 
+    def _take_writes(
+        self,
+    ) -> tuple[list[Reservation], dict[tuple[str, ...], list[tuple[Any, ...]]], list[Event]]:
+        """What is buffered, taken (the buffers are emptied and the reservations become what the
+        store holds): the new reservations in id order; the changed ones grouped by the set of
+        columns that changed (an update rewrites only the indexes on the columns it sets), each
+        row its new values then its id and the version it replaces; the events."""
+        new = [self._cache[i] for i in sorted(self._inserted)]
+        for r in new:
+            self._loaded[r.id] = r
+        self._inserted.clear()
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for i in sorted(self._dirty):
+            old = self._loaded[i]
+            vals = changed_values(old, self._cache[i])
+            if vals:
+                groups.setdefault(tuple(vals), []).append((*vals.values(), i, old.version))
+        for i in self._dirty:
+            self._loaded[i] = self._cache[i]
+        self._dirty.clear()
+        events, self._events = self._events, []
+        return new, groups, events
+
+    def _statements(self) -> list[Statement]:
+        """The buffered writes as SQLite statements: ``(sql, rows, rows the statement must
+        change or None)``."""
+        if self._idempotency and self.detached:
+            raise DetachedRead("idempotency keys need the store")
+        new, groups, events = self._take_writes()
+        out: list[Statement] = []
+        if new:
+            out.append((_INSERT_RESERVATION_SQL, [reservation_values(r) for r in new], None))
+        for cols, rows in groups.items():
+            out.append((_update_sql(cols), rows, len(rows)))
+        if events:
+            out.append((_INSERT_EVENT_SQL, [event_values(e) for e in events], None))
+        return out
+
     def _flush(self, conn: Connection, cur: Any | None) -> None:
-        if self._inserted:
-            new = [self._cache[i] for i in sorted(self._inserted)]
-            if cur is not None:
-                cur.executemany(_INSERT_RESERVATION_SQL, [reservation_values(r) for r in new])
-            else:
+        if cur is not None:
+            for sql, rows, expected in self._statements():
+                cur.executemany(sql, rows)
+                if expected is not None and cur.rowcount != expected:
+                    raise _lost_race()
+        else:
+            new, groups, events = self._take_writes()
+            if new:
                 conn.execute(insert(R), [reservation_to_row(r) for r in new])
-            for r in new:
-                self._loaded[r.id] = r
-            self._inserted.clear()
-        if self._dirty:
-            # Group the rows by the set of columns that changed: an update rewrites only the
-            # indexes on the columns it sets.
-            groups: dict[tuple[str, ...], list[tuple[str, int, tuple[Any, ...]]]] = {}
-            for i in sorted(self._dirty):
-                old = self._loaded[i]
-                vals = changed_values(old, self._cache[i])
-                if vals:
-                    groups.setdefault(tuple(vals), []).append(
-                        (i, old.version, tuple(vals.values()))
-                    )
             for cols, rows in groups.items():
-                self._update_group(conn, cur, cols, rows)
-            for i in self._dirty:
-                self._loaded[i] = self._cache[i]
-            self._dirty.clear()
-        if self._events:
-            if cur is not None:
-                cur.executemany(_INSERT_EVENT_SQL, [event_values(e) for e in self._events])
-            else:
-                conn.execute(insert(t.events), [event_to_row(e) for e in self._events])
-            self._events.clear()
+                self._update_group(conn, cols, rows)
+            if events:
+                conn.execute(insert(t.events), [event_to_row(e) for e in events])
         if self._idempotency:
             conn.execute(
                 insert(t.idempotency),
@@ -651,31 +719,18 @@ class UnitOfWork:
             self._idempotency.clear()
 
     def _update_group(
-        self,
-        conn: Connection,
-        cur: Any | None,
-        cols: tuple[str, ...],
-        rows: list[tuple[str, int, tuple[Any, ...]]],
+        self, conn: Connection, cols: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> None:
-        if cur is not None:
-            sql = (
-                f"UPDATE reservations SET {', '.join(f'{c} = ?' for c in cols)} "
-                "WHERE id = ? AND version = ?"
-            )
-            cur.executemany(sql, [(*vals, i, version) for i, version, vals in rows])
-            if cur.rowcount != len(rows):
-                raise _lost_race()
-            return
+        """One group of :meth:`_take_writes` through SQLAlchemy Core (PostgreSQL)."""
         stmt = (
             update(R)
             .where(R.c.id == bindparam("b_id"), R.c.version == bindparam("b_version"))
             .values({c: bindparam(c) for c in cols})
         )
         params = []
-        for i, version, vals in rows:
-            p = dict(zip(cols, vals, strict=True))
-            p["b_id"] = i
-            p["b_version"] = version
+        for row in rows:
+            p = dict(zip(cols, row[:-2], strict=True))
+            p["b_id"], p["b_version"] = row[-2], row[-1]
             params.append(p)
         if self._multi_rowcount or len(params) == 1:
             if conn.execute(stmt, params).rowcount != len(params):
@@ -689,6 +744,14 @@ class UnitOfWork:
                         "written. Look again and retry.",
                         "id",
                     )
+
+
+def _update_sql(cols: tuple[str, ...]) -> str:
+    """The update of one set of changed columns, with the version check."""
+    return (
+        f"UPDATE reservations SET {', '.join(f'{c} = ?' for c in cols)} "
+        "WHERE id = ? AND version = ?"
+    )
 
 
 def _lost_race() -> ChargeError:

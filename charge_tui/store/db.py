@@ -104,6 +104,11 @@ class Database:
             raise StoreUnavailable(f"invalid database URL {url!r}") from exc
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.dialect = parsed.get_backend_name()
+        #: The SQLite file (None for an in-memory or URI database, or another back end), and
+        #: the settings its writer connections get: what a writer process needs to write as
+        #: this object's connections do (:mod:`charge_tui.store.writebehind`).
+        self.sqlite_path: str | None = None
+        self.writer_settings: dict[str, int | None] = {}
         if self.is_sqlite:
             self._check_sqlite_path(parsed.database, refuse_foreign=create)
             timeout = busy_timeout_ms()
@@ -113,6 +118,13 @@ class Database:
                 connect_args={"check_same_thread": False, "timeout": timeout / 1000},
             )
             path = parsed.database
+            if path and path != ":memory:" and not path.startswith("file:"):
+                self.sqlite_path = path
+            self.writer_settings = {
+                "cache_mib": cache_size_mib,
+                "wal_pages": wal_autocheckpoint if checkpoint_in_background else None,
+                "timeout_ms": timeout,
+            }
             if (
                 checkpoint_in_background
                 and wal_autocheckpoint

@@ -322,6 +322,29 @@ def busy_intervals_with_ids(
     return out
 
 
+OPEN_STATUSES = [s.value for s in Status if not s.terminal]
+OPEN_RESERVATIONS_SQL = (
+    f"SELECT {_COLUMNS} FROM reservations WHERE status IN ({', '.join('?' * len(OPEN_STATUSES))})"
+)
+
+
+def open_reservations(conn: Connection) -> list[Reservation]:
+    """Every reservation that can still change (pending or confirmed), in id order: what a
+    process that answers the engine's reads from memory starts from. Through the ``(status,
+    next_check_at)`` index."""
+    raw = sqlite_driver(conn)
+    if raw is not None:
+        rows = raw.execute(OPEN_RESERVATIONS_SQL, OPEN_STATUSES).fetchall()
+        out = [_reservation_from_values(row) for row in rows]
+    else:
+        out = [
+            reservation_from_row(row)
+            for row in conn.execute(select(R).where(R.c.status.in_(OPEN_STATUSES))).mappings()
+        ]
+    out.sort(key=lambda r: r.id)
+    return out
+
+
 def held_on_evse(conn: Connection, evse_id: str, now: int) -> list[str]:
     """Confirmed reservations on an EVSE whose slot has not ended (via the EVSE/start index)."""
     q = select(R.c.id).where(

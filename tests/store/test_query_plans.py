@@ -194,3 +194,21 @@ def test_prefix_search_reads_its_column_index(db, kind, status):
                 or "USING COVERING INDEX " + (plan.index_name or "") in line
                 for line in lines
             ), (sql, lines)
+
+
+def test_the_open_reservations_a_run_loads_are_an_index_read(db):
+    """What a simulator that writes behind reads once (queries.open_reservations): the pending
+    and confirmed rows, through the (status, next_check_at) index, not the whole table."""
+    from charge_tui.store import queries
+
+    with db.read() as conn:
+        lines = [
+            r[-1]
+            for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {queries.OPEN_RESERVATIONS_SQL}", tuple(queries.OPEN_STATUSES)
+            )
+        ]
+        loaded = queries.open_reservations(conn)
+    assert full_scans([("open", lines)]) == []
+    assert any("USING INDEX" in line and "status" in line for line in lines), lines
+    assert loaded and {r.status for r in loaded} <= {Status.PENDING, Status.CONFIRMED}
