@@ -10,6 +10,7 @@ ran, with exit status 130. At the end the store is audited for the invariants of
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import sys
 import time
@@ -62,6 +63,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pace = p.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=float, metavar="X", help="run at X times real time")
     pace.add_argument("--fast", action="store_true", help="as fast as possible (the default)")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="write every tick from this process (slower), playing along with other writers "
+        "such as a dispatcher in the console; by default a fast run on a SQLite file keeps what "
+        "it reads in memory, commits each tick in a writer process while it plays the next, and "
+        "stops if another connection writes to the store meanwhile",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument(
         "--start",
@@ -205,6 +214,10 @@ class _Progress:
             f"{s.events / elapsed:,.0f} events/s"
         )
         if self.tty:
+            # One screen line, or the next rewrite leaves the wrapped rest behind.
+            width = shutil.get_terminal_size().columns
+            if len(line) >= width:
+                line = line[: max(0, width - 2)] + "…"
             sys.stderr.write("\r\x1b[2K" + line)
             self.dirty = True
         else:
@@ -222,6 +235,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from charge_tui.engine.simulator import Simulator
     from charge_tui.store.audit import check_invariants
     from charge_tui.store.db import Database
+    from charge_tui.store.writebehind import WriteBehindStopped
 
     config = config_from_args(args)
     db = Database(
@@ -231,6 +245,8 @@ def _simulate(args: argparse.Namespace) -> int:
         checkpoint_in_background=True,
     )
     sim = Simulator.for_database(db, config)
+    # Paced runs (--speed) stay in process: they are the ones watched and steered meanwhile.
+    sim.write_behind = not args.in_process and not config.speed
     progress = _Progress(args.quiet)
     abandoned = False
 
@@ -257,6 +273,14 @@ def _simulate(args: argparse.Namespace) -> int:
                 "\n"
             )
         sim.run(on_progress=progress, progress_every=progress.every)
+    except WriteBehindStopped as exc:
+        if exc.reason != "changed":
+            raise
+        raise WriteBehindStopped(
+            f"{exc} (`charge-tui simulate --in-process` plays along with other writers)",
+            exc.label,
+            exc.reason,
+        ) from None
     except KeyboardInterrupt:
         abandoned = True
         sim.interrupted = True

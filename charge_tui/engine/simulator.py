@@ -6,15 +6,22 @@ tick is **one transaction** through the service's unit of work, in this order:
 1. what drivers and stations scheduled for this tick: EVSE repairs, driver cancellations, drivers
    arriving for their session (``complete``);
 2. station faults (through the engine: confirmed reservations move or fail with ``other``);
-3. new requests (``create``), drawn from the workload (:mod:`charge_tui.engine.workload`); they
+3. new requests (``create``), drawn from the workload (:mod:`charge_tui.engine.requests`); they
    are made (validated, with their ids) before the tick's transaction, in a thread while the tick
-   before it commits (:meth:`Simulator._prepare_next`), and a replayed tick uses them again;
+   before it commits (:meth:`Simulator._prepare_next`), or in a process of their own when the run
+   writes behind, and a replayed tick uses them again;
 4. the confirmation engine's tick: no-shows expire, due reservations are assigned, charged and
    confirmed or failed.
 
 Every change goes through the service and the state machine; nothing is written if a tick fails,
 and a tick is never half-written. The run is deterministic for a seed on a fresh store: the
 clock, the ids, the payment declines and the workload all come from streams derived from it.
+
+:attr:`Simulator.write_behind` (``charge-tui simulate`` on a SQLite file, unless paced or
+``--in-process``): :meth:`Simulator.run` reads what its ticks read into memory once, and a writer
+process commits each tick (:mod:`charge_tui.store.writebehind`) while the next is played. The
+run is the same; a write by another connection meanwhile stops it (every tick before it whole)
+instead of being played along, as the in-process path does by replaying the tick.
 
 Public API (also used by the console's demo mode from a worker thread)::
 
@@ -47,13 +54,15 @@ from charge_tui.domain.model import Reservation
 from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.engine.confirmation import RETRYABLE, ConfirmationEngine, TickResult
 from charge_tui.engine.network import generate_network
+from charge_tui.engine.requests import Made, RequestFeed, RequestMaker, RequestSpec
 from charge_tui.engine.simconfig import SimConfig, format_time  # noqa: F401  (re-exported)
 from charge_tui.engine.workload import Fate, Workload
 from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
 from charge_tui.service.ownwrites import ReservationCache
-from charge_tui.service.uow import Prepared, prepare_create
+from charge_tui.service.uow import Prepared
 from charge_tui.store import queries
 from charge_tui.store.db import Database
+from charge_tui.store.writebehind import WriteBehind, WriteBehindStopped
 
 #: Allocations between two young-generation passes of Python's cyclic garbage collector while a
 #: whole run plays (the default is 700). A run keeps hundreds of thousands of objects alive (the
@@ -216,6 +225,11 @@ class Simulator:
         self._prepared: dict[int, list[tuple[Prepared | ChargeError, Fate]]] = {}
         #: Make the next tick's requests in a thread while a tick commits (same run either way).
         self.overlap = True
+        #: Write behind (:meth:`run` on a SQLite file): the run keeps the store's state in memory
+        #: and a writer process commits each tick while the next one is played (same run
+        #: either way; another connection's write stops the run instead of being played along).
+        self.write_behind = False
+        self._writer: WriteBehind | None = None
         self._seq = 0
         self._fates: dict[str, Fate] = {}
         self._mine: set[str] = set()
@@ -223,6 +237,8 @@ class Simulator:
         self._faults = random.Random(f"sim:{config.seed}:faults")
         self._next_fault: float | None = None
         self.workload: Workload | None = None
+        self.requests: RequestMaker | None = None
+        self._feed: RequestFeed | None = None
         self.evse_ids: list[str] = []
         self._evse_index: dict[str, int] = {}
         self.station_count = 0
@@ -269,15 +285,19 @@ class Simulator:
         self._down = {e.id for s in stations for e in s.evses if e.status.value != "available"}
         lat = sum(s.latitude for s in stations) / len(stations)
         lon = sum(s.longitude for s in stations) / len(stations)
-        self.workload = Workload(
-            self.config.workload(),
-            stations,
-            seed=self.config.seed,
-            start=self.start,
-            hours=self.config.hours,
-            center=(lat, lon),
-            radius_km=self.config.radius_km,
+        self.requests = RequestMaker(
+            RequestSpec(
+                self.config.workload(),
+                stations,
+                seed=self.config.seed,
+                start=self.start,
+                hours=self.config.hours,
+                center=(lat, lon),
+                radius_km=self.config.radius_km,
+                service=self.service.config,
+            )
         )
+        self.workload = self.requests.workload
         self._next_fault = self._draw_fault_after(self.start)
         self._ready = True
 
@@ -318,7 +338,7 @@ class Simulator:
         wall0 = time.monotonic()
         sim0 = self.clock.now()
         last_report = wall0
-        with run_settings():
+        with run_settings(), self._writing_behind():
             while not self.finished and not self._stop.is_set():
                 self.step(min(self._next_tick, self.end))
                 now_wall = time.monotonic()
@@ -333,6 +353,58 @@ class Simulator:
         self.interrupted = self._stop.is_set() and not self.finished
         return self.stats
 
+    @contextlib.contextmanager
+    def _writing_behind(self) -> Iterator[None]:
+        """With :attr:`write_behind` on a SQLite file: start the writer process, load what the
+        run reads into memory (the network, every reservation that can still change, every held
+        slot), play, then wait for the writer to commit everything (or raise what stopped it)."""
+        service, db = self.service, self.service.db
+        if not self.write_behind or db.sqlite_path is None or service.write_behind is not None:
+            yield
+            return
+        writer = WriteBehind(db.sqlite_path, **db.writer_settings)  # type: ignore[arg-type]
+        cache = service.reservation_cache
+        assert cache is not None
+        try:
+            # After the writer has read the store's data_version: a write by anyone else from
+            # here on stops it.
+            with service.transaction() as uow:
+                self.engine.network(uow)
+                cache.load_all(uow.conn)
+                self.engine.held_cache.load_all(uow.conn, self.evse_ids, uow.now)
+            service.write_behind = self._writer = writer
+            maker = self.requests
+            if maker is not None and maker.last_tick is None and not self._prepared:
+                # The requests too are made in a process of their own, the ticks in order (only
+                # from the start of the run: the maker here has made none yet).
+                self._feed = RequestFeed(
+                    maker.spec, self._next_tick, self.config.tick_seconds, self.end
+                )
+            try:
+                yield
+                writer.drain()
+            except WriteBehindStopped as exc:
+                at = f" at {format_time(exc.label)} (simulated)" if exc.label else ""
+                raise WriteBehindStopped(
+                    f"the simulation stopped{at}: {exc}; every tick before it is in the store, "
+                    "whole",
+                    exc.label,
+                    exc.reason,
+                ) from None
+            finally:
+                service.write_behind = self._writer = None
+                if self._feed is not None:
+                    self._feed.close()
+                    self._feed = None
+                    assert self.requests is not None
+                    # Ours made nothing meanwhile: it catches up if the run goes on.
+                    self.requests = RequestMaker(self.requests.spec)
+                # The store is the truth again: what was kept for the detached run is dropped.
+                cache.clear()
+                self.engine.invalidate_network()
+        finally:
+            writer.close()
+
     # ----------------------------------------------------------------- one tick
     def _push(self, at: int, kind: int, key: str, expected: int = 0) -> None:
         self._seq += 1
@@ -344,7 +416,8 @@ class Simulator:
         try:
             local = self._try_tick(t)
         except ChargeError as exc:
-            if exc.code not in RETRYABLE:
+            if exc.code not in RETRYABLE or self._writer is not None:
+                # (Writing behind, nothing here reads another writer's changes to retry on.)
                 raise
             # Someone else (a dispatcher in the console) changed a reservation this tick touched:
             # nothing was written; play the tick again on what is in the store now.
@@ -396,25 +469,23 @@ class Simulator:
                 finish()
         return local
 
-    def _prepare_arrivals(self, t: int) -> list[tuple[Prepared | ChargeError, Fate]]:
-        """The requests arriving by ``t`` (the workload's draws), each made into its pending
-        reservation as a transaction at ``t`` would (:func:`prepare_create`), or refused with the
-        error it gets. Reads nothing from the store; draws the ids of the new reservations."""
-        assert self.workload is not None
-        service = self.service
-        out: list[tuple[Prepared | ChargeError, Fate]] = []
-        for _ in range(self.workload.arrivals(t)):
-            params, fate = self.workload.request(t)
-            try:
-                made: Prepared | ChargeError = prepare_create(
-                    params, t, service.ids, service.config
-                )
-            except ChargeError as exc:
-                made = exc
-            out.append((made, fate))
-        return out
+    def _prepare_arrivals(self, t: int) -> list[Made]:
+        """The requests arriving by ``t`` (:class:`RequestMaker`), from the request process when
+        the run has one. Reads nothing from the store."""
+        if self._feed is not None:
+            return self._feed.take(t)
+        assert self.requests is not None
+        # After a run whose request process made the ticks before this one (stopped early, and
+        # played on): draw them again, to the same state, and drop them.
+        self.requests.skip_to(t, self.config.tick_seconds)
+        return self.requests.make(t)
 
     def _prepare_next(self, t: int) -> Callable[[], None] | None:
+        if self._writer is not None:
+            return None  # nothing commits here to overlap with
+        return self._prepare_in_thread(t)
+
+    def _prepare_in_thread(self, t: int) -> Callable[[], None] | None:
         """Start making the requests of the tick at ``t`` in a thread; returns what waits for it
         (None when there is no such tick, or :attr:`overlap` is off). The tick's transaction has
         flushed and draws no more ids or workload numbers: the run is the same as without the
@@ -441,7 +512,10 @@ class Simulator:
         return finish
 
     def _scheduled(self, uow: UnitOfWork, due: list, local: _TickWork) -> None:
-        rids = [key for _at, kind, _s, key, _e in due if kind != _RESTORE]
+        # A driver's cancellation or arrival is for a reservation of this run; once the run has
+        # seen it end (its fate forgotten) neither can do anything, so it is not even read.
+        fates = self._fates
+        rids = [key for _at, kind, _s, key, _e in due if kind != _RESTORE and key in fates]
         if rids:
             uow.preload(sorted(set(rids)))
         for _at, kind, _seq, key, expected in due:
@@ -450,6 +524,8 @@ class Simulator:
                     self.engine.restore(uow, key)
                     local.restored.append(key)
                     local.stats.repairs += 1
+                continue
+            if key not in fates:
                 continue
             r = uow.get(key)
             if kind == _CANCEL and self._cancellable(r, uow.now):

@@ -27,11 +27,12 @@ from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.payments import Authorizer, TestModeAuthorizer
 from charge_tui.service.ownwrites import ReservationCache
-from charge_tui.service.uow import ServiceConfig, UnitOfWork
+from charge_tui.service.uow import NO_STORE, ServiceConfig, UnitOfWork
 from charge_tui.store import queries
 from charge_tui.store.db import Database, describe_db_error
 from charge_tui.store.migrations import NO_DOUBLE_BOOKING
 from charge_tui.store.queries import Page
+from charge_tui.store.writebehind import Statement, WriteBehind
 
 T = TypeVar("T")
 
@@ -57,24 +58,35 @@ class ReservationService:
         #: Set (the simulator does) to keep the reservations of this service's transactions for
         #: the next ones (:class:`charge_tui.service.ownwrites.ReservationCache`).
         self.reservation_cache: ReservationCache | None = None
+        #: Set (the simulator does, for a run that keeps the store's state in memory) to hand
+        #: each transaction's writes to a writer process instead of running them here: then
+        #: :meth:`transaction` yields a *detached* unit of work (see :class:`UnitOfWork`).
+        self.write_behind: WriteBehind | None = None
 
     # ------------------------------------------------------------ transactions
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         """One write transaction; everything buffered in the unit of work is flushed at the end,
-        or nothing at all if anything raises."""
+        or nothing at all if anything raises.
+
+        With :attr:`write_behind` set, the unit of work is detached: its writes are handed to the
+        writer process (which commits them, in order, or stops at the first it cannot: a later
+        call raises :class:`WriteBehindStopped`), and the hooks run as once committed."""
+        if self.write_behind is not None:
+            statements: list[Statement] = []
+            detached = self._unit_of_work(NO_STORE, statements=statements)
+            yield detached
+            detached.flush()
+            self.write_behind.submit(detached.now, statements)
+            for hook in detached.after_commit:
+                hook(detached)
+            return
         try:
             with self.db.write() as conn:
-                uow = UnitOfWork(
+                uow = self._unit_of_work(
                     conn,
-                    now=self.clock.now(),
-                    ids=self.ids,
-                    authorizer=self.authorizer,
-                    config=self.config,
                     supports_multi_rowcount=self.db.engine.dialect.supports_sane_multi_rowcount,
                 )
-                if self.reservation_cache is not None:
-                    self.reservation_cache.begin(uow)
                 yield uow
                 uow.flush()
         except IntegrityError as exc:
@@ -108,6 +120,21 @@ class ReservationService:
         # Committed (every branch above raises).
         for hook in uow.after_commit:
             hook(uow)
+
+    def _unit_of_work(self, conn: Any, **kw: Any) -> UnitOfWork:
+        """A unit of work at the clock's time on ``conn``, checked against the reservation cache
+        (if this service keeps one)."""
+        uow = UnitOfWork(
+            conn,
+            now=self.clock.now(),
+            ids=self.ids,
+            authorizer=self.authorizer,
+            config=self.config,
+            **kw,
+        )
+        if self.reservation_cache is not None:
+            self.reservation_cache.begin(uow)
+        return uow
 
     def _write(self, fn: Callable[[UnitOfWork], T]) -> T:
         with self.transaction() as uow:

@@ -118,8 +118,10 @@ def test_engine_on_a_bad_store_is_one_line(tmp_path):
 
 
 def test_simulate_json_is_deterministic_across_processes(tmp_path):
+    """Two processes, with different hash seeds; the first writes behind (the default: a writer
+    process and a request process), the second writes in process: the same run."""
     runs = []
-    for name, hashseed in (("a", "1"), ("b", "2")):
+    for name, hashseed, how in (("a", "1", []), ("b", "2", ["--in-process"])):
         path = tmp_path / f"{name}.db"
         out = cli(
             "--db",
@@ -138,6 +140,7 @@ def test_simulate_json_is_deterministic_across_processes(tmp_path):
             "--start",
             str(START),
             "--json",
+            *how,
             env={"PYTHONHASHSEED": hashseed},
         )
         assert out.returncode == 0, out.stderr
