@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from charge_tui.cli.simulate import SIM_CACHE_MIB, SIM_WAL_AUTOCHECKPOINT  # noqa: E402
-from charge_tui.engine.simulator import SimConfig, Simulator, run_settings  # noqa: E402
+from charge_tui.engine.simulator import SimConfig, Simulator  # noqa: E402
 from charge_tui.store.audit import check_invariants  # noqa: E402
 from charge_tui.store.db import Database  # noqa: E402
 
@@ -77,20 +77,24 @@ def build(
         checkpoint_in_background=True,
     )
     sim = Simulator.for_database(db, config)
+    sim.write_behind = True  # as `charge-tui simulate` runs
     sim.setup()
     t0 = time.perf_counter()
-    last = t0
-    with run_settings():  # as Simulator.run does
-        while sim.stats.created < n and not sim.finished:
-            sim.step(sim.clock.now() + config.tick_seconds)
-            if not quiet and time.perf_counter() - last > 10:
-                last = time.perf_counter()
-                s = sim.stats
-                print(
-                    f"  {s.created:,} reservations, {s.events:,} events, "
-                    f"{s.events / (last - t0):,.0f} events/s",
-                    file=sys.stderr,
-                )
+    last = [t0]
+
+    def progress(s: Simulator) -> None:
+        if s.stats.created >= n:
+            s.request_stop()
+        now = time.perf_counter()
+        if not quiet and now - last[0] > 10:
+            last[0] = now
+            print(
+                f"  {s.stats.created:,} reservations, {s.stats.events:,} events, "
+                f"{s.stats.events / (now - t0):,.0f} events/s",
+                file=sys.stderr,
+            )
+
+    sim.run(on_progress=progress, progress_every=0)
     wall = time.perf_counter() - t0
     k = sim.kpis()
     t1 = time.perf_counter()

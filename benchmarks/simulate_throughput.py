@@ -10,21 +10,26 @@ Everything is measured in the same run on the same machine:
    with one index. The ceilings are measured before and after the simulator; the ratio uses their
    mean (one measurement alone moves by about ±10 % from run to run on a shared machine).
 2. **The simulator**, as ``charge-tui simulate --fast`` runs it (the same code: simulator →
-   confirmation engine → service → state machine → store, one transaction per tick), on a fresh
+   confirmation engine → service → state machine → store, one transaction per tick, written
+   behind by a writer process; ``--in-process``: as ``simulate --in-process``), on a fresh
    SQLite file, with a load high enough that per-tick costs amortize: by default 2,778 stations
    (15k EVSEs), 100,000 requests over one simulated day (36 per station and day, the default
    run's load per station), ticks of 300 simulated seconds. Transitions = events appended
    (creations included). The store is audited for the invariants of SPEC §3 at the end.
-3. **Where the simulator's time goes** (:func:`timing_split`): the flushes' ``executemany``, the
-   ``COMMIT`` (which SQLite runs without the interpreter lock; the next tick's requests are made in
-   a thread meanwhile) and the main thread's Python (its CPU time less the CPU time of those
-   statements and commits). From these, the bound the Python alone puts on the ratio: the transitions per second
-   if every write took no time at all.
+3. **Where the simulator's time goes**: written behind (:func:`behind_split`), the main thread's
+   CPU time (its Python: it runs no statement), its waits for the writer process and the request
+   process, and the writer's own time in its statements and commits; in process
+   (:func:`timing_split`), the flushes' ``executemany``, the ``COMMIT`` (which SQLite runs without
+   the interpreter lock; the next tick's requests are made in a thread meanwhile) and the main
+   thread's Python (its CPU time less that of those statements and commits). From these, the
+   bound the Python alone puts on the ratio: the transitions per second if every write, and
+   every wait, took no time at all.
 
 The ratio transitions/s ÷ raw insert ceiling is the figure that matters (target ≥ 25 %).
 
     python benchmarks/simulate_throughput.py [--per-day 100000] [--stations N] [--tick 300]
         [--hours 24] [--seed 1] [--raw-rows 100000] [--wal-autocheckpoint PAGES] [--build-1m]
+        [--in-process] [--foreground-checkpoints]
         [--json]
 
 ``--build-1m`` also times building a 1,000,000-reservation store with the simulator
@@ -53,12 +58,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.build_store import PER_STATION_DAY, build, default_path  # noqa: E402
 from charge_tui.cli.simulate import SIM_CACHE_MIB, SIM_WAL_AUTOCHECKPOINT  # noqa: E402
 from charge_tui.domain.ids import time_prefix  # noqa: E402
+from charge_tui.engine.requests import RequestFeed  # noqa: E402
 from charge_tui.engine.simulator import SimConfig, Simulator  # noqa: E402
 from charge_tui.service.uow import UnitOfWork  # noqa: E402
 from charge_tui.store.audit import check_invariants  # noqa: E402
 from charge_tui.store.checkpoints import BackgroundCheckpointer  # noqa: E402
 from charge_tui.store.db import Database  # noqa: E402
 from charge_tui.store.mapping import RESERVATION_COLUMNS  # noqa: E402
+from charge_tui.store.writebehind import WriteBehind  # noqa: E402
 
 START = 1_795_000_000 // 86400 * 86400
 BATCH = 5000
@@ -259,19 +266,56 @@ def timing_split(split: dict[str, float]) -> Iterator[None]:
         finally:
             split["requests_cpu"] += time.thread_time() - cpu
 
-    UnitOfWork._sqlite_cursor = timed_cursor  # type: ignore[method-assign]
-    SQLiteDialect_pysqlite.do_commit = timed_commit  # type: ignore[method-assign]
-    Simulator._prepare_arrivals = timed_prepare  # type: ignore[method-assign]
-    BackgroundCheckpointer._catch_up = timed_catch_up  # type: ignore[method-assign]
+    with _patched(
+        split,
+        (UnitOfWork, "_sqlite_cursor", timed_cursor),
+        (SQLiteDialect_pysqlite, "do_commit", timed_commit),
+        (Simulator, "_prepare_arrivals", timed_prepare),
+        (BackgroundCheckpointer, "_catch_up", timed_catch_up),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def _patched(split: dict[str, float], *patches: tuple[type, str, Any]) -> Iterator[None]:
+    """Each ``(class, name, function)`` put in place for the duration, then the originals back;
+    ``split["runner_cpu"]``: the running thread's CPU time meanwhile."""
+    originals = [(cls, name, getattr(cls, name)) for cls, name, _fn in patches]
+    for cls, name, fn in patches:
+        setattr(cls, name, fn)
     runner_cpu = time.thread_time()
     try:
         yield
     finally:
         split["runner_cpu"] = time.thread_time() - runner_cpu
-        UnitOfWork._sqlite_cursor = cursor_of  # type: ignore[method-assign]
-        SQLiteDialect_pysqlite.do_commit = do_commit  # type: ignore[method-assign]
-        Simulator._prepare_arrivals = prepare  # type: ignore[method-assign]
-        BackgroundCheckpointer._catch_up = catch_up  # type: ignore[method-assign]
+        for cls, name, fn in originals:
+            setattr(cls, name, fn)
+
+
+@contextlib.contextmanager
+def behind_split(split: dict[str, float]) -> Iterator[None]:
+    """:func:`timing_split` for a run that writes behind: the running thread's CPU time
+    (``runner_cpu``: its Python, as it runs no statement), its waits for the writer process
+    (``writer_wait``) and for the request process (``feed_wait``, with the decoding of the
+    requests), and the writer process's own figures (``write_seconds``: its statements,
+    ``commit_seconds``: its commits, ``checkpoint_rounds``)."""
+    split.update(runner_cpu=0.0, writer_wait=0.0, feed_wait=0.0)
+    take, close = RequestFeed.take, WriteBehind.close
+
+    def timed_take(feed: RequestFeed, t: int) -> Any:
+        start = time.perf_counter()
+        try:
+            return take(feed, t)
+        finally:
+            split["feed_wait"] += time.perf_counter() - start
+
+    def close_and_keep(writer: WriteBehind) -> None:
+        close(writer)
+        split["writer_wait"] += writer.waited
+        split.update(writer.writer_stats)
+
+    with _patched(split, (RequestFeed, "take", timed_take), (WriteBehind, "close", close_and_keep)):
+        yield
 
 
 def run_simulator(
@@ -279,7 +323,9 @@ def run_simulator(
     check: bool,
     wal_autocheckpoint: int = SIM_WAL_AUTOCHECKPOINT,
     background_checkpoints: bool = True,
+    in_process: bool = False,
 ) -> dict:
+    """One run as ``charge-tui simulate`` makes it (writing behind unless ``in_process``)."""
     split: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as d:
         db = Database(
@@ -289,8 +335,9 @@ def run_simulator(
             checkpoint_in_background=background_checkpoints,
         )
         sim = Simulator.for_database(db, config)
+        sim.write_behind = not in_process
         sim.setup()
-        with timing_split(split):
+        with timing_split(split) if in_process else behind_split(split):
             t = time.perf_counter()
             sim.run()
             wall = time.perf_counter() - t
@@ -313,14 +360,27 @@ def run_simulator(
         "acceptance_rate": k["acceptance_rate"],
         "utilisation": k["utilisation"],
         "invariants_ok": not violations if check else None,
-        "background_checkpoint_rounds": rounds,
-        "split_seconds": {
-            "executemany": round(split["executemany"], 2),
-            "commit": round(split["commit"], 2),
-            "catch_up": round(split["catch_up"], 2),
-            "python_main_thread": round(max(0.0, split["runner_cpu"] - split["writes_cpu"]), 2),
-            "requests_cpu": round(split["requests_cpu"], 2),
-        },
+        "write_behind": not in_process,
+        "background_checkpoint_rounds": rounds if in_process else split.get("checkpoint_rounds"),
+        "split_seconds": _split_seconds(split, in_process),
+    }
+
+
+def _split_seconds(split: dict[str, float], in_process: bool) -> dict[str, float]:
+    if not in_process:
+        return {
+            "python_main_thread": round(split["runner_cpu"], 2),
+            "waits_for_writer": round(split["writer_wait"], 2),
+            "waits_for_requests": round(split["feed_wait"], 2),
+            "writer_statements": round(split.get("write_seconds", 0.0), 2),
+            "writer_commits": round(split.get("commit_seconds", 0.0), 2),
+        }
+    return {
+        "executemany": round(split["executemany"], 2),
+        "commit": round(split["commit"], 2),
+        "catch_up": round(split["catch_up"], 2),
+        "python_main_thread": round(max(0.0, split["runner_cpu"] - split["writes_cpu"]), 2),
+        "requests_cpu": round(split["requests_cpu"], 2),
     }
 
 
@@ -348,6 +408,13 @@ def main() -> int:
         help="let the simulator's commits run its checkpoints, as SQLite does by default (the "
         "simulator's command runs them in a thread of their own)",
     )
+    ap.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the simulator as `charge-tui simulate --in-process` does: every tick written "
+        "and committed by the simulator's own process (by default it writes behind, as "
+        "`charge-tui simulate` does)",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -356,12 +423,14 @@ def main() -> int:
     # on a shared machine one measurement alone moves by ±10 % from run to run.
     before = raw_ceilings(args.raw_rows, SIM_CACHE_MIB, ckpt)
     config = fast_config(args.per_day, args.stations, args.hours, args.tick, args.seed)
-    sim = run_simulator(config, not args.no_check, ckpt, not args.foreground_checkpoints)
+    sim = run_simulator(
+        config, not args.no_check, ckpt, not args.foreground_checkpoints, args.in_process
+    )
     after = raw_ceilings(args.raw_rows, SIM_CACHE_MIB, ckpt)
     raw = {k: (before[k] + after[k]) / 2 for k in before}
     tps = sim["transitions_per_second"]
     split = sim["split_seconds"]
-    python_only = split["python_main_thread"] + split["requests_cpu"]
+    python_only = split["python_main_thread"] + split.get("requests_cpu", 0.0)
     bound = sim["transitions"] / python_only if python_only > 0 else 0.0
     out = {
         "raw_rows_per_second": {k: round(v) for k, v in raw.items()},
@@ -395,8 +464,9 @@ def main() -> int:
     print(f"  status updates by id       {raw['status_updates']:>10,.0f} rows/s")
     print(f"  (event-like rows, 1 index  {raw['event_like_inserts']:>10,.0f} rows/s)")
     audit = {None: "not checked", True: "ok", False: "VIOLATED"}[sim["invariants_ok"]]
+    mode = "--in-process" if args.in_process else "--fast, writing behind"
     print(
-        f"simulator (simulate --fast): {sim['stations']:,} stations / {sim['evses']:,} EVSEs, "
+        f"simulator (simulate {mode}): {sim['stations']:,} stations / {sim['evses']:,} EVSEs, "
         f"{sim['requests_per_day']:,} requests/day, {sim['simulated_hours']:g} h in ticks of "
         f"{sim['tick_seconds']} s ({sim['ticks']:,} transactions), seed {args.seed}"
     )
@@ -409,6 +479,43 @@ def main() -> int:
         f"  ratio: {out['ratio_to_raw_inserts']:.1%} of raw inserts, "
         f"{out['ratio_to_raw_status_updates']:.1%} of raw status updates"
     )
+    if args.in_process:
+        _print_in_process_split(sim, split, out, bound)
+    else:
+        _print_behind_split(sim, split, out, bound)
+    b = out.get("build_1m")
+    if b is not None:
+        if b.get("reused"):
+            print(f"1M store: {b['path']} exists, reused (delete it to time a build)")
+        else:
+            print(
+                f"1M store: {b['reservations']:,} reservations, {b['events']:,} events, "
+                f"{b['stations']:,} stations, {b['simulated_hours']:g} simulated h: built in "
+                f"{b['wall_seconds']:,.0f} s ({b['events_per_second']:,} transitions/s), "
+                f"audit {b['audit_seconds']} s, invariants {'ok' if b['invariants_ok'] else 'FAIL'}"
+            )
+    return 0
+
+
+def _print_behind_split(sim: dict, split: dict, out: dict, bound: float) -> None:
+    print(
+        f"  where the {sim['wall_seconds']:,.1f} s went: the main thread's Python "
+        f"{split['python_main_thread']:.1f} s of CPU (the engine, the state machine, building "
+        f"the rows), its waits for the writer process {split['waits_for_writer']:.1f} s and for "
+        f"the request process {split['waits_for_requests']:.1f} s (with decoding the requests); "
+        f"beside it the writer process ran the statements for {split['writer_statements']:.1f} s "
+        f"and the commits for {split['writer_commits']:.1f} s "
+        f"({sim['background_checkpoint_rounds']} checkpoint rounds in its thread), and the "
+        "request process made the requests"
+    )
+    print(
+        f"  the main thread's Python alone ({split['python_main_thread']:.1f} s) would allow "
+        f"{bound:,.0f} transitions/s = {out['python_only_bound']['ratio_to_raw_inserts']:.1%} "
+        "of raw inserts"
+    )
+
+
+def _print_in_process_split(sim: dict, split: dict, out: dict, bound: float) -> None:
     rounds = sim["background_checkpoint_rounds"]
     where = (
         "inside the commits"
@@ -429,18 +536,6 @@ def main() -> int:
         f"{bound:,.0f} transitions/s = {out['python_only_bound']['ratio_to_raw_inserts']:.1%} "
         "of raw inserts"
     )
-    b = out.get("build_1m")
-    if b is not None:
-        if b.get("reused"):
-            print(f"1M store: {b['path']} exists, reused (delete it to time a build)")
-        else:
-            print(
-                f"1M store: {b['reservations']:,} reservations, {b['events']:,} events, "
-                f"{b['stations']:,} stations, {b['simulated_hours']:g} simulated h: built in "
-                f"{b['wall_seconds']:,.0f} s ({b['events_per_second']:,} transitions/s), "
-                f"audit {b['audit_seconds']} s, invariants {'ok' if b['invariants_ok'] else 'FAIL'}"
-            )
-    return 0
 
 
 if __name__ == "__main__":
