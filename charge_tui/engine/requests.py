@@ -9,10 +9,10 @@ error it gets. It reads nothing from the store, and its ids come from a stream o
 - in the simulator's process (a thread beside each tick's commit, :class:`Simulator`);
 - in a process of their own (:class:`RequestFeed`, for a run whose writes go to a writer process:
   its main thread is then the busiest, and the requests are about a fifth of its Python). The
-  feed's process makes the ticks in order, one ahead of the one being played, and sends each
-  reservation as a flat tuple of plain values (:func:`flatten`), which the simulator's side turns
-  back into the same object (:func:`unflatten`) in a fraction of what unpickling the object would
-  cost.
+  feed's process makes the ticks in order, a few ahead of the one being played (as many as its
+  1 MiB pipe holds), and sends each reservation as a flat tuple of plain values
+  (:func:`flatten`), which the simulator's side turns back into the same object
+  (:func:`unflatten`) in a fraction of what unpickling the object would cost.
 """
 
 from __future__ import annotations
@@ -135,8 +135,8 @@ def flatten(r: Reservation) -> tuple[Any, ...]:
 def _setter_code(cls: type, fields: tuple[str, ...], name: str) -> Any:
     """``name(values)``: a new ``cls`` (a frozen dataclass with slots) with ``fields`` set from
     ``values`` through the slots' own descriptors, one statement per field: no ``__init__``
-    (which only assigns them), no loop; about six times as fast as ``unflatten``'s first
-    version (``object.__setattr__`` in a loop: 12 µs a reservation)."""
+    (which only assigns them), no loop. In a 24 h benchmark run, decoding the 100,000 requests
+    took 0.42–0.48 s this way against 0.92 s with ``object.__setattr__`` in a loop."""
     env: dict[str, Any] = {"cls": cls, "new": object.__new__}
     body = []
     for i, f in enumerate(fields):
@@ -207,6 +207,7 @@ class RequestFeed:
             at, batch = pickle.load(self._from)
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
             code = self._proc.poll()
+            # Reported as a store that cannot be written is: one line, no traceback.
             raise StoreUnavailable(
                 f"the simulator's request process stopped unexpectedly (exit status {code})"
             ) from exc

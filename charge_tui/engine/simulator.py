@@ -399,6 +399,7 @@ class Simulator:
                     assert self.requests is not None
                     # Ours made nothing meanwhile: it catches up if the run goes on.
                     self.requests = RequestMaker(self.requests.spec)
+                    self.workload = self.requests.workload
                 # The store is the truth again: what was kept for the detached run is dropped.
                 cache.clear()
                 self.engine.invalidate_network()
