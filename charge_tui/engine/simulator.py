@@ -205,6 +205,7 @@ class Simulator:
             self.service = simulation_service(service.db, config, base=service.config)
             assert isinstance(self.service.clock, SimulatedClock)
             self.clock = self.service.clock
+            self._own_ids = True
         if self.service.reservation_cache is None:
             # The run reads back mostly reservations it made itself (ownwrites).
             self.service.reservation_cache = ReservationCache(self.service.db)
@@ -243,11 +244,19 @@ class Simulator:
         self._evse_index: dict[str, int] = {}
         self.station_count = 0
         self.interrupted = False
+        #: Where the store's history stood when the run began (its last event's ``seq``; 0 on a
+        #: fresh store): mixed into the seeds of the run's ids (:meth:`setup`).
+        self.history = 0
+
+    #: The service's ids are the simulator's own (:func:`simulation_service`'s), not a caller's.
+    _own_ids = False
 
     @classmethod
     def for_database(cls, db: Database, config: SimConfig | None = None) -> Simulator:
         config = config or SimConfig()
-        return cls(simulation_service(db, config), config)
+        sim = cls(simulation_service(db, config), config)
+        sim._own_ids = True
+        return sim
 
     # ----------------------------------------------------------------- state
     @property
@@ -280,6 +289,15 @@ class Simulator:
             )
             stations = self.service.stations()
         self.station_count = len(stations)
+        # A second run of the same seed from the same start on this store would draw the ids of
+        # the first one again (and fail on the unique index): a store with history seeds the
+        # run's ids with it too. A fresh store's run is unchanged (deterministic for its seed).
+        with self.service.reading() as conn:
+            self.history = queries.last_event_seq(conn)
+        if self.history and self._own_ids:
+            self.service.ids = IdFactory(
+                random.Random(f"sim:{self.config.seed}:ids:after-{self.history}")
+            )
         self.evse_ids = sorted(e.id for s in stations for e in s.evses)
         self._evse_index = {e: k for k, e in enumerate(self.evse_ids)}
         self._down = {e.id for s in stations for e in s.evses if e.status.value != "available"}
@@ -295,6 +313,7 @@ class Simulator:
                 center=(lat, lon),
                 radius_km=self.config.radius_km,
                 service=self.service.config,
+                history=self.history,
             )
         )
         self.workload = self.requests.workload

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from charge_tui.domain.errors import StoreUnavailable
-from charge_tui.store import migrations
+from charge_tui.store import migrations, sqliteconn
 from charge_tui.store.checkpoints import BackgroundCheckpointer
 from charge_tui.store.location import ENV_DB, default_db_path, resolve_url  # noqa: F401
 
@@ -108,7 +108,7 @@ class Database:
         #: the settings its writer connections get: what a writer process needs to write as
         #: this object's connections do (:mod:`charge_tui.store.writebehind`).
         self.sqlite_path: str | None = None
-        self.writer_settings: dict[str, int | None] = {}
+        self.writer_settings: dict[str, int | bool | None] = {}
         if self.is_sqlite:
             self._check_sqlite_path(parsed.database, refuse_foreign=create)
             timeout = busy_timeout_ms()
@@ -122,7 +122,8 @@ class Database:
                 self.sqlite_path = path
             self.writer_settings = {
                 "cache_mib": cache_size_mib,
-                "wal_pages": wal_autocheckpoint if checkpoint_in_background else None,
+                "wal_pages": wal_autocheckpoint,
+                "checkpoint_in_background": checkpoint_in_background,
                 "timeout_ms": timeout,
             }
             if (
@@ -234,16 +235,7 @@ def _install_sqlite_hooks(
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling is off).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {timeout_ms}")
-        # On read-only media WAL cannot be set: stay in the default mode, the write will say why.
-        with contextlib.suppress(sqlite3.OperationalError):
-            cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        if cache_size_mib:
-            cur.execute(f"PRAGMA cache_size = -{int(cache_size_mib) * 1024}")
-        if wal_autocheckpoint is not None:
-            cur.execute(f"PRAGMA wal_autocheckpoint = {int(wal_autocheckpoint)}")
+        sqliteconn.configure(cur, timeout_ms, cache_size_mib, wal_autocheckpoint)
         cur.close()
 
     @event.listens_for(engine, "begin")

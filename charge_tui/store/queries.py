@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, tuple_
 
-from charge_tui.domain.enums import SLOT_HOLDING, ConnectorType, EvseStatus, FailureReason, Status
+from charge_tui.domain.enums import SLOT_HOLDING, ConnectorType, EvseStatus, Status
 from charge_tui.domain.errors import RESOURCE_MISSING, ChargeError
 from charge_tui.domain.geo import bounding_box, haversine_m
 from charge_tui.domain.model import (
@@ -30,12 +30,11 @@ from charge_tui.store.mapping import (
     reservation_from_row,
     station_from_row,
 )
+from charge_tui.store.rowcodec import _FAILURE, _STATUS
 
 R = t.reservations
 #: Columns of ``reservations`` in table order (the raw SQLite reads select them all).
 _COLUMNS = ", ".join(c.name for c in R.columns)
-_STATUS = {s.value: s for s in Status}
-_FAILURE = {f.value: f for f in FailureReason}
 
 
 def _reservation_from_values(v: Sequence[Any]) -> Reservation:
@@ -320,6 +319,12 @@ def busy_intervals_with_ids(
             if status in holding:
                 out[evse].append((start, end, rid))
     return out
+
+
+def last_event_seq(conn: Connection) -> int:
+    """The ``seq`` of the store's last event (its primary key: one index probe), 0 if none."""
+    value = conn.execute(select(func.max(t.events.c.seq))).scalar()
+    return int(value or 0)
 
 
 OPEN_STATUSES = [s.value for s in Status if not s.terminal]

@@ -83,7 +83,9 @@ def _recv(stream: BinaryIO) -> Any:
 class WriteBehind:
     """See the module docstring. ``path``: the SQLite file (its schema made already);
     ``cache_mib``, ``wal_pages``, ``timeout_ms``: the writer connection's page cache, WAL pages
-    between checkpoints (run in a thread) and busy timeout; ``in_flight``: batches handed over
+    between checkpoints (0: SQLite's default; in a thread with ``checkpoint_in_background``), and
+    busy timeout, as ``Database`` gives its own connections (``Database.writer_settings``);
+    ``in_flight``: batches handed over
     and not yet committed, at most (:meth:`submit` waits beyond that)."""
 
     def __init__(
@@ -92,6 +94,7 @@ class WriteBehind:
         *,
         cache_mib: int | None = None,
         wal_pages: int | None = None,
+        checkpoint_in_background: bool = False,
         timeout_ms: int = 5000,
         in_flight: int = 4,
     ) -> None:
@@ -111,6 +114,7 @@ class WriteBehind:
             path,
             str(cache_mib or 0),
             str(wal_pages or 0),
+            "1" if checkpoint_in_background else "0",
             str(timeout_ms),
             nice=HELPER_NICE,
         )
@@ -212,7 +216,8 @@ class WriteBehind:
 
 
 # --------------------------------------------------------------------- the writer process
-def _serve(path: str, cache_mib: int, wal_pages: int, timeout_ms: int) -> None:
+def _serve(path: str, cache_mib: int, wal_pages: int, background: bool, timeout_ms: int) -> None:
+    from charge_tui.store import sqliteconn
     from charge_tui.store.checkpoints import BackgroundCheckpointer
     from charge_tui.store.helperproc import lower_priority
 
@@ -223,12 +228,10 @@ def _serve(path: str, cache_mib: int, wal_pages: int, timeout_ms: int) -> None:
     try:
         conn = sqlite3.connect(path, timeout=timeout_ms / 1000, isolation_level=None)
         cur = conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {timeout_ms}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        if cache_mib:
-            cur.execute(f"PRAGMA cache_size = -{cache_mib * 1024}")
+        background = background and wal_pages > 0
+        # As the store's own connections are set up; with the checkpoints in a thread, SQLite's
+        # own are off.
+        sqliteconn.configure(cur, timeout_ms, cache_mib, 0 if background else (wal_pages or None))
         # data_version as of now: any other connection's commit from here on changes it.
         cur.execute("BEGIN")
         version = cur.execute("PRAGMA data_version").fetchone()[0]
@@ -236,10 +239,7 @@ def _serve(path: str, cache_mib: int, wal_pages: int, timeout_ms: int) -> None:
     except sqlite3.Error as exc:
         _send(out, ("error", None, f"the writer process cannot open {path}: {exc}"))
         return
-    checkpointer = None
-    if wal_pages:
-        checkpointer = BackgroundCheckpointer(path, wal_pages, timeout_ms)
-        cur.execute("PRAGMA wal_autocheckpoint = 0")
+    checkpointer = BackgroundCheckpointer(path, wal_pages, timeout_ms) if background else None
     _send(out, ("ready", None, None))
     stats = {"write_seconds": 0.0, "commit_seconds": 0.0, "batches": 0}
     failed = False
@@ -318,7 +318,7 @@ def main(argv: list[str]) -> int:
     """The writer process. Whatever stops it, it says so to its caller (which reports it in one
     line) rather than printing a traceback on the terminal they share."""
     try:
-        _serve(argv[0], int(argv[1]), int(argv[2]), int(argv[3]))
+        _serve(argv[0], int(argv[1]), int(argv[2]), argv[3] == "1", int(argv[4]))
     except (BrokenPipeError, EOFError, KeyboardInterrupt):
         return 1  # the caller has gone
     except Exception as exc:  # noqa: BLE001 - reported, not hidden

@@ -256,3 +256,20 @@ def test_a_run_stopped_early_and_played_on_is_the_run_played_at_once(tmp_path):
         sim.run = twice  # type: ignore[method-assign]
 
     runs_alike(tmp_path, small(hours=8, rate=120), [("once", behind), ("twice", in_two_parts)])
+
+
+@pytest.mark.parametrize("write_behind", [True, False], ids=["behind", "in_process"])
+def test_the_same_seed_run_again_on_the_same_store_adds_to_it(tmp_path, write_behind):
+    """A second run of the same seed from the same start used to draw the first run's ids again
+    and stop on the unique index; a store with history now seeds the run's ids with it."""
+    db = Database(f"sqlite:///{tmp_path / 'again.db'}")
+    counts = []
+    for _ in range(2):
+        sim = Simulator.for_database(db, small(hours=3))
+        sim.write_behind = write_behind
+        sim.run()
+        assert sim.stats.created > 50
+        counts.append(len(reservations(db)))
+    assert counts[1] == counts[0] + sim.stats.created
+    assert sim.history > 0
+    assert check_invariants(db) == []
