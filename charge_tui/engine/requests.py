@@ -4,7 +4,8 @@
 tick (:mod:`charge_tui.engine.workload`), each made into its pending reservation as a transaction
 at ``t`` would (:func:`charge_tui.service.uow.prepare_create`: validated, its ids drawn), or the
 error it gets. It reads nothing from the store, and its ids come from a stream of their own
-(``sim:<seed>:request-ids``), so the requests of a run are the same wherever they are made:
+(``sim:<seed>:request-ids``, with the store's history when it has one: ``RequestSpec.history``),
+so the requests of a run are the same wherever they are made:
 
 - in the simulator's process (a thread beside each tick's commit, :class:`Simulator`);
 - in a process of their own (:class:`RequestFeed`, for a run whose writes go to a writer process:
@@ -24,7 +25,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from charge_tui.domain.enums import ConnectorType, FailureReason, Status
 from charge_tui.domain.errors import ChargeError, StoreUnavailable
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import (
@@ -38,6 +38,7 @@ from charge_tui.domain.model import (
 from charge_tui.engine.workload import Fate, Workload, WorkloadParams
 from charge_tui.service.uow import Prepared, ServiceConfig, prepare_create
 from charge_tui.store.helperproc import HELPER_NICE, start_python, widen_pipe
+from charge_tui.store.rowcodec import _FAILURE, _STATUS, _connectors, connectors_text
 
 #: One request of a tick: its pending reservation and creation event id, or why it was refused;
 #: and what its driver will do.
@@ -56,6 +57,8 @@ class RequestSpec:
     center: tuple[float, float]
     radius_km: float
     service: ServiceConfig
+    #: The store's history when the run began (``Simulator.history``): seeds the ids too.
+    history: int = 0
 
 
 class RequestMaker:
@@ -70,7 +73,8 @@ class RequestMaker:
             center=spec.center,
             radius_km=spec.radius_km,
         )
-        self.ids = IdFactory(random.Random(f"sim:{spec.seed}:request-ids"))
+        after = f":after-{spec.history}" if spec.history else ""
+        self.ids = IdFactory(random.Random(f"sim:{spec.seed}:request-ids{after}"))
         #: The last tick made (None: none yet).
         self.last_tick: int | None = None
 
@@ -98,9 +102,6 @@ class RequestMaker:
 
 
 # --------------------------------------------------------------------- flat reservations
-_STATUS = {s.value: s for s in Status}
-_FAILURE = {f.value: f for f in FailureReason}
-_CONNECTORS = {c.value: c for c in ConnectorType}
 _AREA = ("latitude", "longitude", "radius_meters")
 _POLICY = (
     "free_cancellation_until",
@@ -116,10 +117,11 @@ _I_FAILURE = _RESERVATION_FIELDS.index("failure_reason")
 
 
 def flatten(r: Reservation) -> tuple[Any, ...]:
-    """``r``'s fields in order, with plain values for the enums and the nested objects."""
+    """``r``'s fields in order, with plain values for the enums and the nested objects (the
+    connector types as the store writes them; :func:`unflatten` decodes them as a row's are)."""
     v = list(_reservation_values(r))
     v[_I_STATUS] = r.status.value
-    v[_I_TYPES] = tuple(c.value for c in r.connector_types)
+    v[_I_TYPES] = connectors_text(r.connector_types)
     a, p = r.service_area, r.cancellation_policy
     v[_I_AREA] = (a.latitude, a.longitude, a.radius_meters)
     v[_I_POLICY] = (
@@ -155,7 +157,7 @@ def unflatten(v: tuple[Any, ...]) -> Reservation:
     """The reservation :func:`flatten` was given (equal to it)."""
     vals = list(v)
     vals[_I_STATUS] = _STATUS[vals[_I_STATUS]]
-    vals[_I_TYPES] = tuple(_CONNECTORS[c] for c in vals[_I_TYPES])
+    vals[_I_TYPES] = _connectors(vals[_I_TYPES])
     vals[_I_AREA] = _area(vals[_I_AREA])
     vals[_I_POLICY] = _policy(vals[_I_POLICY])
     if vals[_I_FAILURE] is not None:
