@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from charge_tui.domain.clock import ENV_NOW, parse_instant
+from charge_tui.cli.args import float_in, int_in, seed_arg
+from charge_tui.domain.clock import ENV_NOW, env_now
 from charge_tui.store.location import resolve_url, sqlite_file
 
 if TYPE_CHECKING:
@@ -39,23 +40,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "given) with a station network and the simulator playing drivers, the confirmation "
         "engine, payments, cancellations and no-shows. Keys: + / - change the speed, p pauses.",
     )
-    d.add_argument("--seed", type=int, default=0, help="simulator seed (default 0)")
+    d.add_argument("--seed", type=seed_arg, default=0, help="simulator seed (default 0)")
     d.add_argument(
         "--speed",
-        type=float,
+        type=float_in(0, 100_000, above=True),
         default=DEFAULT_SPEED,
-        help=f"simulated seconds per real second (default {DEFAULT_SPEED:g})",
+        help=f"simulated seconds per real second, up to 100000 (default {DEFAULT_SPEED:g})",
     )
-    d.add_argument("--stations", type=int, default=40, help="stations in the network (default 40)")
     d.add_argument(
-        "--rate", type=float, default=60.0, help="reservation requests per hour (default 60)"
+        "--stations",
+        type=int_in(1, 10_000),
+        default=40,
+        help="stations in the network, 1-10000 (default 40)",
+    )
+    d.add_argument(
+        "--rate",
+        type=float_in(0, 100_000),
+        default=60.0,
+        help="reservation requests per hour, 0-100000 (default 60)",
     )
     d.add_argument(
         "--warmup",
-        type=float,
+        type=float_in(0, 48),
         default=DEMO_WARMUP_HOURS,
         metavar="HOURS",
-        help=f"simulated hours played at full speed first (default {DEMO_WARMUP_HOURS:g})",
+        help=f"simulated hours played at full speed first, 0-48 (default {DEMO_WARMUP_HOURS:g})",
     )
     d.set_defaults(handler=run_demo)
 
@@ -128,9 +137,9 @@ def run_console(args: argparse.Namespace) -> int:
 
 def demo_start(center_lon: float, environ: dict[str, str] | None = None) -> int:
     """``CHARGE_TUI_NOW`` if set; else today at the demo's local hour minus the warm-up."""
-    env = os.environ if environ is None else environ
-    if env.get(ENV_NOW, "").strip():
-        return parse_instant(env[ENV_NOW])
+    at = env_now(environ)
+    if at is not None:
+        return at
     offset = round(center_lon / 15) * 3600
     day = int(time.time()) // 86400 * 86400
     return int(day + DEMO_LOCAL_HOUR * 3600 - offset)
@@ -144,10 +153,6 @@ def run_demo(args: argparse.Namespace) -> int:
     from charge_tui.tui.app import ChargeApp
     from charge_tui.tui.demo import DemoDriver
 
-    if args.speed <= 0:
-        raise ValueError("--speed must be positive")
-    if not 1 <= args.stations <= 10_000:
-        raise ValueError("--stations must be from 1 to 10000")
     tmp = None
     if args.db:
         url = resolve_url(args.db)

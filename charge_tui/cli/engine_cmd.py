@@ -19,6 +19,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from charge_tui.cli.args import float_in, int_in
 from charge_tui.cli.common import open_service
 from charge_tui.cli.output import print_json, print_line
 from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL
@@ -38,23 +39,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--once", action="store_true", help="one tick; print its result as JSON")
     p.add_argument(
         "--interval",
-        type=float,
+        type=float_in(0, 86_400, above=True),
         default=5.0,
         metavar="S",
-        help="seconds between ticks when looping (default 5)",
+        help="seconds between ticks when looping, up to 86400 (default 5)",
     )
     p.add_argument(
         "--limit",
-        type=int,
+        type=int_in(1, 1_000_000),
         default=DEFAULT_LIMIT,
-        help=f"at most this many due reservations per queue and tick (default {DEFAULT_LIMIT})",
+        help="at most this many due reservations per queue and tick, 1-1000000 (default "
+        f"{DEFAULT_LIMIT})",
     )
     p.add_argument(
         "--retry",
-        type=int,
+        type=int_in(1, 86_400),
         default=DEFAULT_RETRY_INTERVAL,
         metavar="S",
-        help="seconds before looking again at a reservation that found no free slot "
+        help="seconds before looking again at a reservation that found no free slot, 1-86400 "
         f"(default {DEFAULT_RETRY_INTERVAL})",
     )
     p.add_argument(
@@ -67,12 +69,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace) -> int:
-    if args.interval <= 0:
-        raise ValueError("--interval must be positive")
-    if args.limit < 1:
-        raise ValueError("--limit must be at least 1")
-    if args.retry < 1:
-        raise ValueError("--retry must be at least 1")
     from charge_tui.engine.confirmation import ConfirmationEngine
 
     service = open_service(args)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from charge_tui.cli.args import UsageError, int_in, version_arg
 from charge_tui.cli.common import open_service
 from charge_tui.cli.output import print_json
 from charge_tui.domain.api import event_to_api, list_object, reservation_to_api
+from charge_tui.domain.body import MAX_BODY_BYTES
+from charge_tui.domain.body import parse as parse_body
 from charge_tui.domain.enums import FailureReason, Status
 from charge_tui.domain.errors import PARAMETER_INVALID, ChargeError
+from charge_tui.domain.export import FORMATS
+from charge_tui.domain.export import lines as export_lines
+from charge_tui.domain.text import printable, text_problem
 from charge_tui.domain.timeparse import TimeParseError, parse_time
+from charge_tui.store.listquery import ListQuery, SortKey
 
 URL = "/v1/reservations"
 
@@ -33,10 +38,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     ls = sub.add_parser("list", help="list reservations, newest first")
     ls.add_argument("--status", choices=[s.value for s in Status])
-    ls.add_argument("--limit", type=int, default=10, help="1-100 (default 10)")
+    ls.add_argument("--limit", type=int_in(1, 100), default=10, help="1-100 (default 10)")
     ls.add_argument("--starting-after", metavar="ID")
     ls.add_argument("--ending-before", metavar="ID")
     ls.set_defaults(handler=_list)
+
+    ex = sub.add_parser(
+        "export",
+        help="write every reservation of a view as CSV or JSON Lines (streamed)",
+        description="Write every reservation matching the filter and search, in the order asked, "
+        "to standard output: one JSON object per line (jsonl) or CSV with a header. Streams "
+        "through the store page by page, so memory stays small whatever its size.",
+    )
+    ex.add_argument("--format", choices=FORMATS, default="jsonl", help="jsonl (default) or csv")
+    ex.add_argument("--status", choices=[s.value for s in Status], help="only this status")
+    ex.add_argument(
+        "--search",
+        default="",
+        metavar="TEXT",
+        help="as the console's search: an id, an id prefix (drv_…, sta_…), or text",
+    )
+    ex.add_argument(
+        "--sort", choices=list(SORTS), default="created", help="order (default created)"
+    )
+    ex.add_argument("--reverse", action="store_true", help="oldest (or earliest) first")
+    ex.set_defaults(handler=_export)
 
     for name, help_text in (
         ("retrieve", "show one reservation"),
@@ -48,7 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         a = sub.add_parser(name, help=help_text)
         a.add_argument("id")
         if name not in ("retrieve", "events"):
-            a.add_argument("--expected-version", type=int, default=None)
+            a.add_argument("--expected-version", type=version_arg, default=None)
         a.set_defaults(handler=_simple, verb=name)
 
     for name, help_text in (
@@ -59,34 +85,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         cf.add_argument("id")
         cf.add_argument("--evse", default=None, help="assign this EVSE")
         cf.add_argument("--start", default=None, help="slot start: a time or +offset")
-        cf.add_argument("--expected-version", type=int, default=None)
+        cf.add_argument("--expected-version", type=version_arg, default=None)
         cf.set_defaults(handler=_assign, verb=name)
 
     f = sub.add_parser("fail", help="fail a reservation with a reason")
     f.add_argument("id")
     f.add_argument("--reason", required=True, help=", ".join(r.value for r in FailureReason))
-    f.add_argument("--expected-version", type=int, default=None)
+    f.add_argument("--expected-version", type=version_arg, default=None)
     f.set_defaults(handler=_fail)
 
 
 def _read_data(value: str) -> Any:
+    """The parameters given as ``--data``: JSON text, ``@FILE`` or ``-`` (standard input), read
+    as bytes and parsed by :func:`charge_tui.domain.body.parse`."""
+    body: bytes | str
     if value == "-":
-        text = sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)
+        body = stream.read(MAX_BODY_BYTES + 1) if stream is not None else sys.stdin.read()
     elif value.startswith("@"):
+        path = value[1:]
         try:
-            text = Path(value[1:]).read_text()
-        except OSError as exc:
-            raise ChargeError(
-                PARAMETER_INVALID, f"Cannot read {value[1:]}: {exc.strerror}.", "data"
+            with open(path, "rb") as f:
+                body = f.read(MAX_BODY_BYTES + 1)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(
+                f"charge-tui reservations create: --data: cannot read {printable(path)!r}: {reason}"
             ) from None
     else:
-        text = value
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ChargeError(
-            PARAMETER_INVALID, f"--data is not valid JSON: {exc.msg} at position {exc.pos}.", None
-        ) from None
+        body = value
+    return parse_body(body)
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -106,6 +134,28 @@ def _list(args: argparse.Namespace) -> int:
         ending_before=args.ending_before,
     )
     print_json(list_object([reservation_to_api(r) for r in page.data], page.has_more, URL))
+    return 0
+
+
+SORTS = {"created": SortKey.CREATED, "start": SortKey.PREFERRED, "updated": SortKey.UPDATED}
+
+
+def _export(args: argparse.Namespace) -> int:
+    search = args.search.strip()
+    if text_problem(search):
+        raise UsageError("charge-tui reservations export: --search is not valid text")
+    q = ListQuery(
+        Status(args.status) if args.status else None,
+        search,
+        SORTS[args.sort],
+        descending=not args.reverse,
+    )
+    svc = open_service(args)
+    out = sys.stdout
+    with svc.view(q) as rows:
+        for line in export_lines(rows, args.format):
+            out.write(line)
+    out.flush()
     return 0
 
 

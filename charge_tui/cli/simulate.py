@@ -16,8 +16,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from charge_tui.cli.args import UsageError, float_in, int_in, seed_arg
 from charge_tui.cli.output import EXIT_INTERRUPTED, print_json
-from charge_tui.domain.clock import parse_instant
+from charge_tui.domain.clock import LATEST, parse_instant
+from charge_tui.domain.text import printable
 from charge_tui.engine.simconfig import SimConfig, format_time
 from charge_tui.store.location import resolve_url
 
@@ -34,6 +36,11 @@ SIM_CACHE_MIB = 256
 #: checkpoints (and is removed when the run closes the store). The checkpoints run in a thread of
 #: their own, beside the ticks (``charge_tui.store.checkpoints``), not inside a tick's commit.
 SIM_WAL_AUTOCHECKPOINT = 40_000
+#: Documented maxima of the options (a year; a million requests an hour; ...).
+MAX_HOURS = 8_760
+MAX_RATE = 1_000_000
+MAX_STATIONS = 100_000
+MAX_SPEED = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,24 +51,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "station faults on the store with a simulated clock, deterministically for a seed, then "
         "print a KPI summary. Seeds a station network if the store has none.",
     )
-    p.add_argument("--seed", type=int, default=_D.seed, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=_D.seed, help="random seed (default 0)")
     p.add_argument(
         "--stations",
-        type=int,
+        type=int_in(1, MAX_STATIONS),
         default=_D.stations,
-        help=f"stations to seed if the store has none (default {_D.stations})",
+        help=f"stations to seed if the store has none, 1-{MAX_STATIONS} (default {_D.stations})",
     )
     p.add_argument(
-        "--hours", type=float, default=_D.hours, help=f"simulated hours (default {_D.hours:g})"
+        "--hours",
+        type=float_in(0, MAX_HOURS, above=True),
+        default=_D.hours,
+        help=f"simulated hours, up to {MAX_HOURS} (default {_D.hours:g})",
     )
     p.add_argument(
         "--rate",
-        type=float,
+        type=float_in(0, MAX_RATE),
         default=_D.rate,
-        help=f"reservation requests per hour, daily average (default {_D.rate:g})",
+        help=f"reservation requests per hour, daily average, 0-{MAX_RATE} (default {_D.rate:g})",
     )
     pace = p.add_mutually_exclusive_group()
-    pace.add_argument("--speed", type=float, metavar="X", help="run at X times real time")
+    pace.add_argument(
+        "--speed",
+        type=float_in(0, MAX_SPEED, above=True),
+        metavar="X",
+        help=f"run at X times real time (up to {MAX_SPEED})",
+    )
     pace.add_argument("--fast", action="store_true", help="as fast as possible (the default)")
     p.add_argument(
         "--in-process",
@@ -74,14 +89,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument(
         "--start",
+        type=instant_arg,
         default=None,
         metavar="TIME",
-        help="simulated start, UNIX seconds or ISO 8601 (default: $CHARGE_TUI_NOW, else today "
-        "00:00 UTC)",
+        help="simulated start, UNIX seconds or ISO 8601, years 1970-2999 (default: "
+        "$CHARGE_TUI_NOW, else today 00:00 UTC)",
     )
     p.add_argument(
         "--tick",
-        type=int,
+        type=int_in(1, 86_400),
         default=_D.tick_seconds,
         metavar="S",
         help=f"simulated seconds per tick, one transaction each (default {_D.tick_seconds})",
@@ -100,24 +116,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _rate(w, "--cancel-rate", "cancel_rate", "share of requests the driver cancels")
     _rate(w, "--no-show-rate", "no_show_rate", "share of confirmed drivers who do not show up")
-    _num(w, "--fault-rate", "fault_rate", "station faults per EVSE per day")
-    _num(w, "--repair-hours", "repair_hours", "median repair time of a faulted EVSE (hours)")
+    _num(w, "--fault-rate", "fault_rate", "station faults per EVSE per day", 0, 24, above=False)
+    _num(
+        w, "--repair-hours", "repair_hours", "median repair time of a faulted EVSE (hours)", 0, 720
+    )
     _rate(w, "--dc-share", "dc_share", "share of requests for a DC fast session")
-    _num(w, "--dc-median-minutes", "dc_median_minutes", "median DC session (minutes)")
-    _num(w, "--ac-median-hours", "ac_median_hours", "median AC session (hours)")
-    _num(w, "--max-slack-minutes", "max_slack_minutes", "window slack is uniform in [0, X] minutes")
+    _num(w, "--dc-median-minutes", "dc_median_minutes", "median DC session (minutes)", 0, 720)
+    _num(w, "--ac-median-hours", "ac_median_hours", "median AC session (hours)", 0, 12)
+    _num(
+        w,
+        "--max-slack-minutes",
+        "max_slack_minutes",
+        "window slack is uniform in [0, X] minutes",
+        0,
+        1440,
+        above=False,
+    )
     w.add_argument(
         "--lead-mix",
-        default=",".join(f"{x:g}" for x in _D.lead_mix),
+        type=lead_mix_arg,
+        default=_D.lead_mix,
         metavar="S,M,L",
-        help="shares of lead times of minutes, hours, days (default %(default)s)",
+        help="shares of lead times of minutes, hours, days (default "
+        f"{','.join(f'{x:g}' for x in _D.lead_mix)})",
     )
-    _num(w, "--lead-minutes", "lead_minutes_median", "median of the short lead times (minutes)")
-    _num(w, "--lead-hours", "lead_hours_median", "median of the same-day lead times (hours)")
-    _num(w, "--lead-days", "lead_days_median", "median of the long lead times (days)")
+    _num(w, "--lead-minutes", "lead_minutes_median", "median short lead time (minutes)", 0, 1440)
+    _num(w, "--lead-hours", "lead_hours_median", "median same-day lead time (hours)", 0, 336)
+    _num(w, "--lead-days", "lead_days_median", "median long lead time (days)", 0, 14)
     w.add_argument(
         "--confirm-lead",
-        type=int,
+        type=int_in(0, 7 * 86_400),
         default=_D.confirm_lead,
         metavar="S",
         help=f"seconds before earliest start at which the engine confirms (default "
@@ -125,14 +153,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     w.add_argument(
         "--retry",
-        type=int,
+        type=int_in(1, 86_400),
         default=_D.retry_seconds,
         metavar="S",
         help=f"engine retry interval when no slot is free (default {_D.retry_seconds})",
     )
     w.add_argument(
         "--radius-km",
-        type=float,
+        type=float_in(0.1, 500),
         default=_D.radius_km,
         metavar="KM",
         help=f"radius of the city when a network is seeded (default {_D.radius_km:g})",
@@ -143,30 +171,64 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _rate(group, flag: str, name: str, text: str) -> None:
     default = getattr(_D, name)
     group.add_argument(
-        flag, type=float, default=default, metavar="P", help=f"{text}, 0-1 (default {default:g})"
+        flag,
+        type=float_in(0, 1),
+        default=default,
+        metavar="P",
+        help=f"{text}, 0-1 (default {default:g})",
     )
 
 
-def _num(group, flag: str, name: str, text: str) -> None:
+def _num(
+    group, flag: str, name: str, text: str, lo: float, hi: float, *, above: bool = True
+) -> None:
     default = getattr(_D, name)
+    low = f"above {lo:g}" if above else f"{lo:g}"
     group.add_argument(
-        flag, type=float, default=default, metavar="X", help=f"{text} (default {default:g})"
+        flag,
+        type=float_in(lo, hi, above=above),
+        default=default,
+        metavar="X",
+        help=f"{text}, {low} to {hi:g} (default {default:g})",
     )
+
+
+def instant_arg(text: str) -> int:
+    """A time as UNIX seconds or ISO 8601, in the years the program supports."""
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{printable(text[:40])!r}: {exc}") from None
+
+
+def lead_mix_arg(text: str) -> tuple[float, float, float]:
+    """Three non-negative shares ``S,M,L``, not all zero."""
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"must be three numbers S,M,L, got {printable(text)!r}")
+    mix = tuple(float_in(0, 1_000)(x) for x in parts)
+    if not sum(mix) > 0:
+        raise argparse.ArgumentTypeError("the three shares must not all be zero")
+    return mix  # type: ignore[return-value]
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
+    start = args.start
+    if start is not None and start + args.hours * 3600 > LATEST:
+        raise UsageError("charge-tui simulate: --start plus --hours must end before the year 3000")
     try:
-        mix = tuple(float(x) for x in args.lead_mix.split(","))
-    except ValueError:
-        raise ValueError(f"--lead-mix must be three numbers S,M,L, got {args.lead_mix!r}") from None
-    if len(mix) != 3:
-        raise ValueError(f"--lead-mix must be three numbers S,M,L, got {args.lead_mix!r}")
+        return _config(args)
+    except ValueError as exc:  # SimConfig's own checks (the options' bounds come first)
+        raise UsageError(f"charge-tui simulate: {exc}") from None
+
+
+def _config(args: argparse.Namespace) -> SimConfig:
     return SimConfig(
         seed=args.seed,
         stations=args.stations,
         hours=args.hours,
         rate=args.rate,
-        start=parse_instant(args.start) if args.start else None,
+        start=args.start,
         tick_seconds=args.tick,
         speed=args.speed,
         decline_rate=args.decline_rate,
@@ -179,7 +241,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         dc_median_minutes=args.dc_median_minutes,
         ac_median_hours=args.ac_median_hours,
         max_slack_minutes=args.max_slack_minutes,
-        lead_mix=mix,  # type: ignore[arg-type]
+        lead_mix=args.lead_mix,
         lead_minutes_median=args.lead_minutes,
         lead_hours_median=args.lead_hours,
         lead_days_median=args.lead_days,

@@ -12,7 +12,13 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol
 
+from charge_tui.domain.errors import ConfigError
+
 ENV_NOW = "CHARGE_TUI_NOW"
+#: The times the program works with: from 1970 to the start of the year 3000 (UTC). Beyond, dates
+#: cannot be shown and ids could not keep their time order.
+EARLIEST = 0
+LATEST = 32_503_680_000
 
 
 class Clock(Protocol):
@@ -50,30 +56,40 @@ class SimulatedClock:
 
 
 def parse_instant(text: str) -> int:
-    """UNIX seconds, or an ISO 8601 time (naive means UTC)."""
+    """UNIX seconds, or an ISO 8601 time (naive means UTC), between :data:`EARLIEST` and
+    :data:`LATEST`; ``ValueError`` otherwise."""
     text = text.strip()
+    if len(text) > 40:
+        raise ValueError("not a time")
     try:
-        return int(text)
+        t = float(text)
     except ValueError:
-        pass
-    try:
-        return int(float(text))
-    except ValueError:
-        pass
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp())
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("neither UNIX seconds nor an ISO 8601 time") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        t = dt.timestamp()
+    if not EARLIEST <= t <= LATEST:  # also NaN
+        raise ValueError("outside the years 1970-2999")
+    return int(t)
 
 
-def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
+def env_now(environ: dict[str, str] | None = None) -> int | None:
+    """``CHARGE_TUI_NOW`` as UNIX seconds (None when unset); :class:`ConfigError` if invalid."""
     env = os.environ if environ is None else environ
     value = env.get(ENV_NOW, "").strip()
     if not value:
-        return SystemClock()
+        return None
     try:
-        return FrozenClock(parse_instant(value))
+        return parse_instant(value)
     except ValueError as exc:
-        raise ValueError(
-            f"{ENV_NOW}={value!r} is neither UNIX seconds nor an ISO 8601 time"
-        ) from exc
+        raise ConfigError(
+            f"{ENV_NOW}={value[:40]!r} is not a time: {exc} (give UNIX seconds or ISO 8601)"
+        ) from None
+
+
+def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
+    at = env_now(environ)
+    return SystemClock() if at is None else FrozenClock(at)

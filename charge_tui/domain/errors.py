@@ -42,5 +42,10 @@ class ChargeError(Exception):
         return f"ChargeError({self.code!r}, {self.message!r}, param={self.param!r})"
 
 
+class ConfigError(Exception):
+    """A setting from the environment (or a configuration file) is not valid; the message names
+    it, in one line."""
+
+
 class StoreUnavailable(Exception):  # noqa: N818 - reads better at call sites
     """The database cannot be opened, read or written; the message is for humans, one line."""

@@ -9,6 +9,8 @@ from datetime import datetime, tzinfo
 
 from dateutil import tz
 
+from charge_tui.domain.clock import EARLIEST, LATEST
+
 _UNIT_WORDS = r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)"
 _OFFSET_RE = re.compile(rf"^([+-])\s*((?:\d+\s*{_UNIT_WORDS}\s*,?\s*(?:and\s+)?)+)$", re.IGNORECASE)
 _PART_RE = re.compile(rf"(\d+)\s*({_UNIT_WORDS})(?![a-z])", re.IGNORECASE)
@@ -29,6 +31,18 @@ def parse_time(text: str, now: int, zone: tzinfo | None = None) -> int:
     raw = text.strip()
     if not raw:
         raise TimeParseError("empty")
+    if len(raw) > 100:
+        raise TimeParseError("too long to be a time")
+    return _in_range(_parse(raw, now, zone))
+
+
+def _in_range(t: int) -> int:
+    if not EARLIEST <= t <= LATEST:
+        raise TimeParseError("outside the years 1970-2999")
+    return t
+
+
+def _parse(raw: str, now: int, zone: tzinfo | None) -> int:
     if raw.lower() == "now":
         return now
     m = _OFFSET_RE.match(raw)
@@ -44,11 +58,11 @@ def parse_time(text: str, now: int, zone: tzinfo | None = None) -> int:
 
     try:
         dt = dateparser.parse(raw, default=default)
-    except (ValueError, OverflowError) as exc:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=zone)
+        return int(dt.timestamp())
+    except (ValueError, OverflowError, OSError) as exc:
         raise TimeParseError(f"cannot read {raw!r} as a time") from exc
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=zone)
-    return int(dt.timestamp())
 
 
 def format_local(ts: int | None, zone: tzinfo | None = None, with_date: bool = True) -> str:

@@ -18,14 +18,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from charge_tui.domain.body import MAX_DEPTH, HugeInteger
 from charge_tui.domain.enums import ConnectorType
 from charge_tui.domain.errors import (
     PARAMETER_INVALID,
     PARAMETER_MISSING,
     PARAMETER_UNKNOWN,
+    RESOURCE_MISSING,
     ChargeError,
 )
 from charge_tui.domain.model import ServiceArea
+from charge_tui.domain.text import printable, text_problem
 
 CLOCK_SKEW = 5 * 60
 MAX_LEAD = 14 * 24 * 3600
@@ -38,6 +41,8 @@ METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
 IDEMPOTENCY_KEY_MAX = 255
+#: Integers are stored as 64-bit signed integers.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 REQUIRED = (
     "connector_types",
@@ -79,6 +84,8 @@ def _invalid(param: str, message: str) -> ChargeError:
 
 
 def _type_name(value: Any) -> str:
+    if isinstance(value, HugeInteger):
+        return "an integer beyond 64 bits"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -102,7 +109,34 @@ def check_int(param: str, value: Any) -> int:
         raise _invalid(
             param, f"{param} must be an integer (UNIX seconds), got {_type_name(value)}."
         )
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise _invalid(param, f"{param} must be an integer within 64 bits, got a larger one.")
     return value
+
+
+def check_text(param: str, value: str) -> str:
+    """A string the store can hold (see :mod:`charge_tui.domain.text`)."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise _invalid(param, f"{param} {problem}.")
+    return value
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Refuse parameters nested more than ``limit`` deep (before anything walks them
+    recursively, such as the idempotency hash)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth > limit:
+                raise ChargeError(
+                    PARAMETER_INVALID,
+                    f"The parameters nest arrays or objects more than {limit} deep.",
+                    None,
+                )
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((c, depth + 1) for c in children)
 
 
 def check_number(param: str, value: Any) -> float:
@@ -164,11 +198,8 @@ def check_service_area(value: Any) -> ServiceArea:
         )
     for key in value:
         if key not in AREA_FIELDS:
-            raise ChargeError(
-                PARAMETER_UNKNOWN,
-                f"Received unknown parameter: service_area[{key}].",
-                f"service_area[{key}]",
-            )
+            name = f"service_area[{printable(str(key))[:80]}]"
+            raise ChargeError(PARAMETER_UNKNOWN, f"Received unknown parameter: {name}.", name)
     for key in AREA_FIELDS:
         if key not in value:
             raise ChargeError(
@@ -212,19 +243,23 @@ def check_metadata(value: Any) -> dict[str, str]:
     for key, item in value.items():
         if not isinstance(key, str):
             raise _invalid("metadata", "metadata keys must be strings.")
-        param = f"metadata[{key[:METADATA_KEY_MAX]}]"
+        param = f"metadata[{printable(key[:METADATA_KEY_MAX])}]"
         if not key:
             raise _invalid("metadata", "metadata keys must not be empty.")
         if len(key) > METADATA_KEY_MAX:
             raise _invalid(param, f"metadata keys can be at most {METADATA_KEY_MAX} characters.")
         if "[" in key or "]" in key:
             raise _invalid(param, "metadata keys must not contain '[' or ']'.")
+        problem = text_problem(key)
+        if problem is not None:
+            raise _invalid(param, f"The metadata key {problem}.")
         if not isinstance(item, str):
             raise _invalid(param, f"{param} must be a string, got {_type_name(item)}.")
         if len(item) > METADATA_VALUE_MAX:
             raise _invalid(
                 param, f"metadata values can be at most {METADATA_VALUE_MAX} characters."
             )
+        check_text(param, item)
         out[key] = item
     return out
 
@@ -238,7 +273,7 @@ def check_idempotency_key(key: Any) -> str | None:
         raise _invalid(
             "idempotency_key", f"idempotency_key can be at most {IDEMPOTENCY_KEY_MAX} characters."
         )
-    return key
+    return check_text("idempotency_key", key)
 
 
 def validate_create(params: Any, now: int) -> CreateParams:
@@ -250,7 +285,8 @@ def validate_create(params: Any, now: int) -> CreateParams:
         )
     for key in params:
         if key not in ALLOWED:
-            raise ChargeError(PARAMETER_UNKNOWN, f"Received unknown parameter: {key}.", str(key))
+            name = printable(str(key))[:80]
+            raise ChargeError(PARAMETER_UNKNOWN, f"Received unknown parameter: {name}.", name)
     for key in REQUIRED:
         if key not in params or params[key] is None:
             raise ChargeError(PARAMETER_MISSING, f"Missing required parameter: {key}.", key)
@@ -314,3 +350,15 @@ def validate_create(params: Any, now: int) -> CreateParams:
         metadata=metadata,
         payment_method=payment_method,
     )
+
+
+def is_lookup_id(value: Any) -> bool:
+    """Whether ``value`` can name an object in the store (a string the store could hold): an id
+    that cannot is simply not found, instead of reaching the database driver."""
+    return isinstance(value, str) and 0 < len(value) <= 255 and text_problem(value) is None
+
+
+def missing(kind: str, value: Any, param: str) -> ChargeError:
+    """``resource_missing`` for an id that names nothing (shown escaped and cut short)."""
+    shown = repr(value)[:90]
+    return ChargeError(RESOURCE_MISSING, f"No such {kind}: {shown}.", param)

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from charge_tui.domain.clock import ENV_NOW, SimulatedClock, parse_instant
+from charge_tui.domain.clock import SimulatedClock, env_now
 from charge_tui.domain.enums import EventType, FailureReason, Status
 from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.ids import IdFactory
@@ -118,13 +118,8 @@ _RESTORE, _CANCEL, _ARRIVE = 0, 1, 2
 def default_start(environ: dict[str, str] | None = None) -> int:
     """``CHARGE_TUI_NOW`` if set, else the start of today (UTC): the same seed gives the same run
     on any day, shifted in time."""
-    import os
-
-    env = os.environ if environ is None else environ
-    value = env.get(ENV_NOW, "").strip()
-    if value:
-        return parse_instant(value)
-    return int(time.time()) // 86400 * 86400
+    at = env_now(environ)
+    return at if at is not None else int(time.time()) // 86400 * 86400
 
 
 @dataclass

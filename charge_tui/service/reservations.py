@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from charge_tui.domain import machine
@@ -28,8 +29,9 @@ from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.payments import Authorizer, TestModeAuthorizer
 from charge_tui.service.ownwrites import ReservationCache
 from charge_tui.service.uow import NO_STORE, ServiceConfig, UnitOfWork
-from charge_tui.store import queries
+from charge_tui.store import listing, queries
 from charge_tui.store.db import Database, describe_db_error
+from charge_tui.store.listquery import ListQuery
 from charge_tui.store.migrations import NO_DOUBLE_BOOKING
 from charge_tui.store.queries import Page
 from charge_tui.store.writebehind import Statement, WriteBehind
@@ -141,9 +143,9 @@ class ReservationService:
             return fn(uow)
 
     @contextlib.contextmanager
-    def reading(self):
+    def reading(self, *, snapshot: bool = False) -> Iterator[Connection]:
         try:
-            with self.db.read() as conn:
+            with self.db.read(snapshot=snapshot) as conn:
                 yield conn
         except (OperationalError, DBAPIError, sqlite3.Error) as exc:
             raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
@@ -224,6 +226,13 @@ class ReservationService:
                 starting_after=starting_after,
                 ending_before=ending_before,
             )
+
+    @contextlib.contextmanager
+    def view(self, q: ListQuery) -> Iterator[Iterator[Reservation]]:
+        """Every reservation of the view ``q`` (filter, search, order), streamed by keyset from
+        one state of the store (see :func:`charge_tui.store.listing.iter_view`)."""
+        with self.reading(snapshot=True) as conn:
+            yield listing.iter_view(conn, q)
 
     def events(self, rid: str) -> list[Event]:
         with self.reading() as conn:

@@ -37,7 +37,6 @@ from charge_tui.domain.errors import (
     NO_AVAILABLE_CONNECTORS,
     PARAMETER_INVALID,
     PAYMENT_FAILED,
-    RESOURCE_MISSING,
     SLOT_UNAVAILABLE,
     UNEXPECTED_STATE,
     ChargeError,
@@ -47,7 +46,13 @@ from charge_tui.domain.machine import Assignment, Transition
 from charge_tui.domain.model import Event, Evse, Pricing, Reservation, Station, evolve
 from charge_tui.domain.payments import Authorizer
 from charge_tui.domain.slots import best_start, overlaps
-from charge_tui.domain.validation import check_idempotency_key, validate_create
+from charge_tui.domain.validation import (
+    check_depth,
+    check_idempotency_key,
+    is_lookup_id,
+    missing,
+    validate_create,
+)
 from charge_tui.store import queries
 from charge_tui.store import tables as t
 from charge_tui.store.mapping import (
@@ -77,8 +82,12 @@ class ServiceConfig:
 
 
 def request_hash(params: Any) -> str:
-    blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=repr)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """A digest of the parameters as given (what an idempotency key is held to)."""
+    try:
+        blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=repr)
+    except (TypeError, ValueError):  # keys of mixed types; an int too long to write out
+        blob = repr(params)
+    return hashlib.sha256(blob.encode("utf-8", "backslashreplace")).hexdigest()
 
 
 #: A new reservation and the id of its creation event, made by :func:`prepare_create`.
@@ -183,8 +192,8 @@ class UnitOfWork:
 
     # ---------------------------------------------------------------- reads
     def get(self, reservation_id: str) -> Reservation:
-        if not isinstance(reservation_id, str):
-            raise ChargeError(RESOURCE_MISSING, f"No such reservation: {reservation_id!r}.", "id")
+        if not is_lookup_id(reservation_id):
+            raise missing("reservation", reservation_id, "id")
         r = self._cache.get(reservation_id)
         if r is None:
             known = self.known
@@ -316,6 +325,7 @@ class UnitOfWork:
         self, params: Any, *, idempotency_key: Any = None, actor: str = "dispatcher"
     ) -> Reservation:
         key = check_idempotency_key(idempotency_key)
+        check_depth(params)
         digest = request_hash(params) if key is not None else ""
         if key is not None:
             seen = self._idempotency.get(key)
@@ -456,9 +466,9 @@ class UnitOfWork:
         return best[1] if best else None
 
     def _explicit_assignment(self, r: Reservation, evse_id: str, start: int | None) -> Assignment:
-        found = queries.get_evse(self.conn, evse_id) if isinstance(evse_id, str) else None
+        found = queries.get_evse(self.conn, evse_id)
         if found is None:
-            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
+            raise missing("EVSE", evse_id, "evse")
         station, evse = found
         lo = max(r.earliest_start_time, self.now)
         if start is None:
@@ -588,8 +598,8 @@ class UnitOfWork:
 
     def _set_evse_status(self, evse_id: str, status: EvseStatus) -> None:
         """One statement, which also tells whether the EVSE exists (nothing changes if not)."""
-        if not isinstance(evse_id, str):
-            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
+        if not is_lookup_id(evse_id):
+            raise missing("EVSE", evse_id, "evse")
         if self.statements is not None:
             # The writer checks that it changed exactly one row (the EVSE exists).
             self.statements.append((_SET_EVSE_STATUS_SQL, [(status.value, evse_id)], 1))
@@ -602,7 +612,7 @@ class UnitOfWork:
                 update(t.evses).where(t.evses.c.id == evse_id).values(status=status.value)
             ).rowcount
         if n != 1:
-            raise ChargeError(RESOURCE_MISSING, f"No such EVSE: {evse_id!r}.", "evse")
+            raise missing("EVSE", evse_id, "evse")
 
     def set_next_check(self, rid: str, at: int | None) -> None:
         """Engine bookkeeping (internal column, not part of the API object): when to look again."""

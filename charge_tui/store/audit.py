@@ -12,14 +12,21 @@ reservations for the geometric checks. A 100k-reservation store is audited in ab
 3. ``failure_reason`` is set exactly when ``status = failed`` (and is a known reason);
 4. every reservation has events, the first is ``reservation.created`` and the last one's status is
    the reservation's status; every event belongs to a reservation.
+
+Beside the invariants it reports text a reservation holds that is not valid Unicode (metadata with
+a lone surrogate, which versions before the check was made could store): such a row is still
+listed, shown and exported, escaped, but it is reported so it can be mended.
 """
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import Connection, text
 
 from charge_tui.domain.enums import SLOT_HOLDING, FailureReason
 from charge_tui.domain.geo import haversine_m
+from charge_tui.domain.text import printable, text_problem
 from charge_tui.store.db import Database
 
 #: At most this many lines per invariant (a badly broken store must not flood the caller).
@@ -72,6 +79,12 @@ WHERE last_e.status IS NULL OR last_e.status <> r.status
    OR first_e.type <> 'reservation.created'
 """
 
+#: Metadata holding a JSON escape of a UTF-16 surrogate (``\ud800``-``\udfff``): a lone one is
+#: text UTF-8 cannot encode (a valid pair, an emoji written escaped, is checked and passes).
+_SURROGATE_ESCAPES = "SELECT id, metadata_json FROM reservations WHERE " + " OR ".join(
+    f"metadata_json LIKE '%\\ud{c}%' ESCAPE '!'" for c in "89abcdef"
+)
+
 _ORPHAN_EVENTS = """
 SELECT e.id, e.reservation_id FROM reservation_events e
 WHERE NOT EXISTS (SELECT 1 FROM reservations r WHERE r.id = e.reservation_id)
@@ -92,6 +105,7 @@ def _check(conn: Connection) -> list[str]:
     out += _capped(_held(conn))
     out += _capped(_failure_reasons(conn))
     out += _capped(_events(conn))
+    out += _capped(_bad_text(conn))
     return out
 
 
@@ -157,3 +171,20 @@ def _events(conn: Connection):
             yield f"invariant 4: {rid}'s first event is {first_type}, not reservation.created"
     for eid, rid in conn.execute(text(_ORPHAN_EVENTS)):
         yield f"invariant 4: event {eid} belongs to no reservation ({rid})"
+
+
+def _bad_text(conn: Connection):
+    for rid, meta in conn.execute(text(_SURROGATE_ESCAPES)):
+        try:
+            values = json.loads(meta)
+        except ValueError:
+            yield f"text: {rid} holds metadata that is not JSON"
+            continue
+        bad = sorted(
+            printable(k) for k, v in values.items() if text_problem(k) or text_problem(str(v))
+        )
+        if bad:
+            yield (
+                f"text: {rid} holds metadata that is not valid Unicode (keys {', '.join(bad)}); "
+                "it is shown escaped"
+            )

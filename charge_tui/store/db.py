@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from charge_tui.domain.errors import StoreUnavailable
+from charge_tui.domain.text import printable, text_problem
 from charge_tui.store import migrations, sqliteconn
 from charge_tui.store.checkpoints import BackgroundCheckpointer
 from charge_tui.store.location import ENV_DB, default_db_path, resolve_url  # noqa: F401
@@ -100,8 +101,8 @@ class Database:
         self._checkpointer: BackgroundCheckpointer | None = None
         try:
             parsed = make_url(url)
-        except ArgumentError as exc:
-            raise StoreUnavailable(f"invalid database URL {url!r}") from exc
+        except (ArgumentError, ValueError, TypeError) as exc:
+            raise StoreUnavailable(f"invalid database URL {printable(url)[:200]!r}") from exc
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.dialect = parsed.get_backend_name()
         #: The SQLite file (None for an in-memory or URI database, or another back end), and
@@ -112,11 +113,16 @@ class Database:
         if self.is_sqlite:
             self._check_sqlite_path(parsed.database, refuse_foreign=create)
             timeout = busy_timeout_ms()
-            self.engine: Engine = create_engine(
-                url,
-                echo=echo,
-                connect_args={"check_same_thread": False, "timeout": timeout / 1000},
-            )
+            try:
+                self.engine: Engine = create_engine(
+                    url,
+                    echo=echo,
+                    connect_args={"check_same_thread": False, "timeout": timeout / 1000},
+                )
+            except (ArgumentError, SQLAlchemyError, ValueError, TypeError) as exc:
+                raise StoreUnavailable(
+                    f"cannot use database URL {_display_url(url)}: {exc}"
+                ) from exc
             path = parsed.database
             if path and path != ":memory:" and not path.startswith("file:"):
                 self.sqlite_path = path
@@ -140,7 +146,7 @@ class Database:
         else:
             try:
                 self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
-            except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+            except (ArgumentError, ImportError, SQLAlchemyError, ValueError, TypeError) as exc:
                 raise StoreUnavailable(
                     f"cannot use database URL {_display_url(url)}: {exc}"
                 ) from exc
@@ -151,16 +157,26 @@ class Database:
         if not database or database == ":memory:" or database.startswith("file:"):
             return
         path = Path(database)
-        if not path.parent.exists():
+        try:
+            if text_problem(database):
+                raise StoreUnavailable(
+                    f"cannot open database {printable(database)!r}: the path is not valid UTF-8"
+                )
+            if not path.parent.exists():
+                raise StoreUnavailable(
+                    f"cannot open database {path}: directory {path.parent} does not exist"
+                )
+            if path.exists() and path.is_dir():
+                raise StoreUnavailable(f"cannot open database {path}: it is a directory")
+            if refuse_foreign and path.is_file() and path.stat().st_size > 0:
+                foreign = _foreign_tables(path)
+                if foreign:
+                    raise migrations.foreign_database(f" ({_display_url(self.url)})", foreign)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
             raise StoreUnavailable(
-                f"cannot open database {path}: directory {path.parent} does not exist"
-            )
-        if path.exists() and path.is_dir():
-            raise StoreUnavailable(f"cannot open database {path}: it is a directory")
-        if refuse_foreign and path.is_file() and path.stat().st_size > 0:
-            foreign = _foreign_tables(path)
-            if foreign:
-                raise migrations.foreign_database(f" ({_display_url(self.url)})", foreign)
+                f"cannot open database {printable(database)!r}: {reason}"
+            ) from None
 
     def create_schema(self) -> None:
         """Create a new store or upgrade an older one in place (see ``migrations.py``)."""
@@ -172,6 +188,10 @@ class Database:
                 migrations.upgrade(conn, self.dialect, where=f" ({_display_url(self.url)})")
         except (OperationalError, DBAPIError, sqlite3.Error) as exc:
             raise StoreUnavailable(describe_db_error(exc, self.url)) from exc
+        except (ValueError, TypeError) as exc:  # a URL option the driver cannot read
+            raise StoreUnavailable(
+                f"cannot use database URL {_display_url(self.url)}: {exc}"
+            ) from exc
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
@@ -188,9 +208,15 @@ class Database:
             self.commits += 1
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read transaction. ``snapshot``: every statement sees the same state of the store (a
+        long export); SQLite's read transaction in WAL mode always does, PostgreSQL then runs it
+        ``REPEATABLE READ``."""
+        with self.engine.connect() as conn:
+            if snapshot and self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @property
     def checkpointer(self) -> BackgroundCheckpointer | None:

@@ -36,6 +36,7 @@ Pure SQL over SQLAlchemy Core; returns immutable domain objects. No UI here.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from sqlalchemy import (
     Column,
@@ -344,6 +345,20 @@ def matching(conn: Connection, q: ListQuery, ids: list[str]) -> dict[str, Reserv
     return {rid: r for rid, r in _rows_by_ids(conn, list(ids)).items() if row_matches(q, r)}
 
 
+def iter_view(conn: Connection, q: ListQuery, page: int = 1_000) -> Iterator[Reservation]:
+    """Every row of the view ``q`` (filter, search, order), once each, in display order: keyset
+    pages of ``page`` rows (a substring search continues its bounded scans), so memory stays
+    that of one page whatever the store holds. Run it inside one read transaction to see one
+    state of the store."""
+    cursor: Cursor | None = None
+    while True:
+        result = forward(conn, q, cursor, limit=page)
+        yield from result.rows
+        if not result.more or result.resume is None:
+            return
+        cursor = result.resume
+
+
 # ------------------------------------------------------------------------------ counts
 
 
@@ -378,6 +393,7 @@ __all__ = [
     "count_matches",
     "counts_by_status",
     "forward",
+    "iter_view",
     "matching",
     "plan_search",
     "row_matches",

@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from charge_tui.domain.errors import StoreUnavailable
+from charge_tui.domain.text import printable, text_problem
+
 ENV_DB = "CHARGE_TUI_DB"
 
 
@@ -17,14 +20,25 @@ def default_db_path() -> Path:
 
 
 def resolve_url(flag: str | None = None, environ: dict[str, str] | None = None) -> str:
+    """The store's URL; :class:`StoreUnavailable` (one line) when it names nothing usable."""
     env = os.environ if environ is None else environ
-    value = flag or env.get(ENV_DB) or ""
-    if not value:
-        path = default_db_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
-    if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser()}"
+    value = flag if flag is not None else env.get(ENV_DB) or ""
+    source = "--db" if flag is not None else ENV_DB
+    if flag is not None and not flag.strip():
+        raise StoreUnavailable("--db is empty: give a database URL or a SQLite file path")
+    if len(value) > 4096:
+        raise StoreUnavailable(f"{source} is too long to be a database URL or path")
+    if text_problem(value):
+        raise StoreUnavailable(f"{source} is not a usable database URL or path (not valid text)")
+    try:
+        if not value:
+            path = default_db_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{path}"
+        if "://" not in value:
+            return f"sqlite:///{Path(value).expanduser()}"
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise StoreUnavailable(f"cannot use database path {printable(value)!r}: {exc}") from None
     return value
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, tuple_
 
 from charge_tui.domain.enums import SLOT_HOLDING, ConnectorType, EvseStatus, Status
-from charge_tui.domain.errors import RESOURCE_MISSING, ChargeError
 from charge_tui.domain.geo import bounding_box, haversine_m
 from charge_tui.domain.model import (
     CancellationPolicy,
@@ -21,7 +20,7 @@ from charge_tui.domain.model import (
     ServiceArea,
     Station,
 )
-from charge_tui.domain.validation import MAX_DURATION
+from charge_tui.domain.validation import MAX_DURATION, is_lookup_id, missing
 from charge_tui.store import tables as t
 from charge_tui.store.mapping import (
     _connectors,
@@ -90,9 +89,9 @@ def get_reservation(conn: Connection, reservation_id: str) -> Reservation | None
 
 
 def require_reservation(conn: Connection, reservation_id: str) -> Reservation:
-    r = get_reservation(conn, reservation_id) if isinstance(reservation_id, str) else None
+    r = get_reservation(conn, reservation_id) if is_lookup_id(reservation_id) else None
     if r is None:
-        raise ChargeError(RESOURCE_MISSING, f"No such reservation: {reservation_id!r}.", "id")
+        raise missing("reservation", reservation_id, "id")
     return r
 
 
@@ -152,9 +151,11 @@ def list_page(
 
 
 def _anchor(conn: Connection, reservation_id: str, param: str) -> tuple[int, str]:
-    row = conn.execute(select(R.c.created, R.c.id).where(R.c.id == reservation_id)).first()
+    row = None
+    if is_lookup_id(reservation_id):
+        row = conn.execute(select(R.c.created, R.c.id).where(R.c.id == reservation_id)).first()
     if row is None:
-        raise ChargeError(RESOURCE_MISSING, f"No such reservation: {reservation_id!r}.", param)
+        raise missing("reservation", reservation_id, param)
     return row[0], row[1]
 
 
@@ -204,6 +205,8 @@ def get_station(conn: Connection, station_id: str) -> Station | None:
 
 
 def get_evse(conn: Connection, evse_id: str) -> tuple[Station, Evse] | None:
+    if not is_lookup_id(evse_id):
+        return None
     row = conn.execute(select(t.evses).where(t.evses.c.id == evse_id)).mappings().first()
     if row is None:
         return None

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from charge_tui.domain.enums import Status
 from charge_tui.domain.model import Event, Reservation
+from charge_tui.domain.text import printable
 from charge_tui.domain.timeparse import format_duration, local_zone
 
 STATUS_STYLE: dict[Status, str] = {
@@ -201,7 +202,7 @@ def field_rows(r: Reservation, now: int, zone: tzinfo | None = None) -> list[tup
 
     policy = r.cancellation_policy
     area = r.service_area
-    meta = ", ".join(f"{k}={v}" for k, v in sorted(r.metadata.items())) or "—"
+    meta = printable(", ".join(f"{k}={v}" for k, v in sorted(r.metadata.items()))) or "—"
     return [
         ("id", r.id),
         ("status", status_text(r.status)),

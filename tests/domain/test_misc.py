@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from charge_tui.domain.api import API_FIELDS, reservation_to_api
 from charge_tui.domain.clock import FrozenClock, SystemClock, clock_from_env, parse_instant
+from charge_tui.domain.errors import ConfigError
 from charge_tui.domain.ids import RESERVATION_ID_RE, IdFactory, time_prefix
 from charge_tui.domain.machine import create
 from charge_tui.domain.model import evolve
@@ -149,7 +150,7 @@ def test_clock_env(monkeypatch):
     assert clock_from_env({"CHARGE_TUI_NOW": "2026-11-18T11:06:40Z"}).now() == 1795000000
     assert clock_from_env({"CHARGE_TUI_NOW": "2026-11-18T11:06:40"}).now() == 1795000000
     assert parse_instant("2026-11-18T12:06:40+01:00") == 1795000000
-    with pytest.raises(ValueError, match="CHARGE_TUI_NOW"):
+    with pytest.raises(ConfigError, match="CHARGE_TUI_NOW"):
         clock_from_env({"CHARGE_TUI_NOW": "yesterday"})
     assert UTC
 

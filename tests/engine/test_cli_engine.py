@@ -190,7 +190,7 @@ def test_simulate_text_summary(tmp_path):
 def test_simulate_rejects_bad_rates(tmp_path):
     out = cli("--db", str(tmp_path / "x.db"), "simulate", "--cancel-rate", "1.5")
     assert out.returncode == 2
-    assert "cancel_rate must be between 0 and 1" in out.stderr
+    assert "--cancel-rate: must be from 0 to 1" in out.stderr
 
 
 def test_ctrl_c_stops_cleanly_with_a_summary_and_a_consistent_store(tmp_path):

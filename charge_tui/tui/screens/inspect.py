@@ -29,6 +29,7 @@ from textual.widgets import (
 from charge_tui.domain import machine
 from charge_tui.domain.enums import Action, FailureReason
 from charge_tui.domain.errors import CONCURRENT_UPDATE
+from charge_tui.domain.text import encodable
 from charge_tui.tui.actions import (
     ACTION_KEYS,
     ASK_FIRST,
@@ -192,8 +193,11 @@ class InspectScreen(Screen):
 
         self.query_one("#events", Static).update(timeline_table(d, zone))
 
+        # Rich reads the JSON again: text UTF-8 cannot encode (a row an older version stored)
+        # must keep its escapes.
+        text = json.dumps(d.api, ensure_ascii=False)
         self.query_one("#json-body", Static).update(
-            JSON(json.dumps(d.api, ensure_ascii=False), indent=2)
+            JSON(text, indent=2, ensure_ascii=not encodable(text))
         )
         self._show_actions(d)
         self.refresh_bindings()
