@@ -57,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.build_store import PER_STATION_DAY, build, default_path  # noqa: E402
 from charge_tui.cli.simulate import SIM_CACHE_MIB, SIM_WAL_AUTOCHECKPOINT  # noqa: E402
+from charge_tui.domain.codec import RESERVATION  # noqa: E402
 from charge_tui.domain.ids import time_prefix  # noqa: E402
 from charge_tui.engine.requests import RequestFeed  # noqa: E402
 from charge_tui.engine.simulator import SimConfig, Simulator  # noqa: E402
@@ -64,7 +65,6 @@ from charge_tui.service.uow import UnitOfWork  # noqa: E402
 from charge_tui.store.audit import check_invariants  # noqa: E402
 from charge_tui.store.checkpoints import BackgroundCheckpointer  # noqa: E402
 from charge_tui.store.db import Database  # noqa: E402
-from charge_tui.store.mapping import RESERVATION_COLUMNS  # noqa: E402
 from charge_tui.store.writebehind import WriteBehind  # noqa: E402
 
 START = 1_795_000_000 // 86400 * 86400
@@ -134,8 +134,8 @@ def raw_ceilings(
     with tempfile.TemporaryDirectory() as d:
         Database(f"sqlite:///{d}/raw.db").dispose()  # the real schema, every index
         conn = _connect(f"{d}/raw.db", cache_mib, wal_autocheckpoint)
-        cols = ", ".join(RESERVATION_COLUMNS)
-        marks = ", ".join("?" for _ in RESERVATION_COLUMNS)
+        cols = ", ".join(RESERVATION.names)
+        marks = ", ".join("?" for _ in RESERVATION.names)
         sql = f"INSERT INTO reservations ({cols}) VALUES ({marks})"
         t = time.perf_counter()
         for k in range(0, rows, BATCH):

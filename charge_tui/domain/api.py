@@ -2,75 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.model import Event, Reservation, Station
 
 #: Field order of the API object, as in SPEC §2.
-API_FIELDS = (
-    "id",
-    "object",
-    "created",
-    "updated",
-    "status",
-    "driver",
-    "vehicle",
-    "connector_types",
-    "preferred_start_time",
-    "preferred_end_time",
-    "earliest_start_time",
-    "latest_end_time",
-    "service_area",
-    "metadata",
-    "payment_method",
-    "reservation_fee",
-    "currency",
-    "cancellation_policy",
-    "charging_station",
-    "evse",
-    "confirmed_at",
-    "scheduled_start_time",
-    "scheduled_end_time",
-    "failure_reason",
-)
+API_FIELDS: tuple[str, ...] = RESERVATION.api_fields
 
-
-def reservation_to_api(r: Reservation) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "object": "reservation",
-        "created": r.created,
-        "updated": r.updated,
-        "status": r.status.value,
-        "driver": r.driver,
-        "vehicle": r.vehicle,
-        "connector_types": [c.value for c in r.connector_types],
-        "preferred_start_time": r.preferred_start_time,
-        "preferred_end_time": r.preferred_end_time,
-        "earliest_start_time": r.earliest_start_time,
-        "latest_end_time": r.latest_end_time,
-        "service_area": {
-            "latitude": r.service_area.latitude,
-            "longitude": r.service_area.longitude,
-            "radius_meters": r.service_area.radius_meters,
-        },
-        "metadata": dict(r.metadata),
-        "payment_method": r.payment_method,
-        "reservation_fee": r.reservation_fee,
-        "currency": r.currency,
-        "cancellation_policy": {
-            "free_cancellation_until": r.cancellation_policy.free_cancellation_until,
-            "late_cancellation_fee": r.cancellation_policy.late_cancellation_fee,
-            "no_show_fee": r.cancellation_policy.no_show_fee,
-            "grace_period_seconds": r.cancellation_policy.grace_period_seconds,
-        },
-        "charging_station": r.charging_station,
-        "evse": r.evse,
-        "confirmed_at": r.confirmed_at,
-        "scheduled_start_time": r.scheduled_start_time,
-        "scheduled_end_time": r.scheduled_end_time,
-        "failure_reason": r.failure_reason.value if r.failure_reason else None,
-    }
+#: The reservation as its API object (derived from the codec's table).
+reservation_to_api: Callable[[Reservation], dict[str, Any]] = RESERVATION.api
 
 
 def event_to_api(e: Event) -> dict[str, Any]:

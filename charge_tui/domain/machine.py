@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from charge_tui.domain.api import API_FIELDS
+from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.enums import (
     Action,
     EventType,
@@ -232,51 +232,16 @@ def apply(
     return Transition(r, after, EVENT_FOR[action], previous_values(r, after, changes), data)
 
 
-#: API fields a transition may change, in API order (``updated`` is never reported).
-_CHANGEABLE_API_FIELDS = tuple(
-    k
-    for k in API_FIELDS
-    if k
-    in {
-        "status",
-        "reservation_fee",
-        "currency",
-        "cancellation_policy",
-        "charging_station",
-        "evse",
-        "confirmed_at",
-        "scheduled_start_time",
-        "scheduled_end_time",
-        "failure_reason",
-    }
-)
-
-
-def _api_value(name: str, value: Any) -> Any:
-    if name == "status":
-        return value.value
-    if name == "failure_reason":
-        return value.value if value is not None else None
-    if name == "cancellation_policy":
-        return {
-            "free_cancellation_until": value.free_cancellation_until,
-            "late_cancellation_fee": value.late_cancellation_fee,
-            "no_show_fee": value.no_show_fee,
-            "grace_period_seconds": value.grace_period_seconds,
-        }
-    return value
-
-
 def previous_values(before: Reservation, after: Reservation, changes: dict[str, Any]) -> dict:
     """The event's ``previous``: API values before the change of the API fields that changed
     (``updated`` excluded). Same result as ``api_diff(reservation_to_api(before),
     reservation_to_api(after))``, computed from the changed fields only."""
     out: dict[str, Any] = {}
-    for k in _CHANGEABLE_API_FIELDS:
+    for k in RESERVATION.changeable_api_fields:
         if k in changes:
             b = getattr(before, k)
             if b != getattr(after, k):
-                out[k] = _api_value(k, b)
+                out[k] = RESERVATION.api_value(k, b)
     return out
 
 

@@ -114,16 +114,6 @@ class Station:
 
 
 @dataclass(frozen=True, slots=True)
-class Slot:
-    """A concrete assignment: a port on a station for [start, end)."""
-
-    station_id: str
-    evse_id: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
 class Event:
     id: str
     reservation_id: str

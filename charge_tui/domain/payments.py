@@ -6,7 +6,11 @@ import random
 from dataclasses import dataclass
 from typing import Protocol
 
-ALWAYS_DECLINED = frozenset({"pm_card_declined", "pm_card_insufficient_funds"})
+#: Test cards that are always declined, and the decline code each gets.
+DECLINED_CARDS = {
+    "pm_card_declined": "card_declined",
+    "pm_card_insufficient_funds": "insufficient_funds",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +39,9 @@ class TestModeAuthorizer:
     def authorize(self, payment_method: str | None, amount: int, currency: str) -> Authorization:
         if payment_method is None:
             return Authorization(False, "payment_method_missing")
-        if payment_method == "pm_card_declined":
-            return Authorization(False, "card_declined")
-        if payment_method == "pm_card_insufficient_funds":
-            return Authorization(False, "insufficient_funds")
+        code = DECLINED_CARDS.get(payment_method)
+        if code is not None:
+            return Authorization(False, code)
         if self.decline_rate > 0 and self.rng.random() < self.decline_rate:
             return Authorization(False, "card_declined")
         return Authorization(True)

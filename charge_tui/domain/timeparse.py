@@ -65,13 +65,6 @@ def _parse(raw: str, now: int, zone: tzinfo | None) -> int:
         raise TimeParseError(f"cannot read {raw!r} as a time") from exc
 
 
-def format_local(ts: int | None, zone: tzinfo | None = None, with_date: bool = True) -> str:
-    if ts is None:
-        return "—"
-    dt = datetime.fromtimestamp(ts, zone or local_zone())
-    return dt.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
-
-
 def format_duration(seconds: int) -> str:
     sign = "-" if seconds < 0 else ""
     seconds = abs(int(seconds))

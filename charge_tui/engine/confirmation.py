@@ -56,7 +56,7 @@ from charge_tui.domain.errors import (
 from charge_tui.domain.machine import Assignment
 from charge_tui.domain.model import Reservation
 from charge_tui.engine.assign import Placement, Request, assign, check_placements
-from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL  # noqa: F401
+from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL
 from charge_tui.engine.heldcache import HeldCache
 from charge_tui.engine.netindex import NetworkIndex, OptionCursor, network_signature
 from charge_tui.service import ReservationService, UnitOfWork

@@ -55,7 +55,7 @@ from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.engine.confirmation import RETRYABLE, ConfirmationEngine, TickResult
 from charge_tui.engine.network import generate_network
 from charge_tui.engine.requests import Made, RequestFeed, RequestMaker, RequestSpec
-from charge_tui.engine.simconfig import SimConfig, format_time  # noqa: F401  (re-exported)
+from charge_tui.engine.simconfig import SimConfig, format_time
 from charge_tui.engine.workload import Fate, Workload
 from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
 from charge_tui.service.ownwrites import ReservationCache
@@ -109,7 +109,6 @@ def run_settings() -> Iterator[None]:
 
 
 ACTOR_DRIVER = "driver"
-ACTOR_STATION = "station"
 
 # Kinds of scheduled actions, in the order they run when due at the same second.
 _RESTORE, _CANCEL, _ARRIVE = 0, 1, 2
@@ -778,9 +777,3 @@ def simulation_service(
         ids=IdFactory(random.Random(f"sim:{config.seed}:ids")),
         config=replace(base, confirm_lead=config.confirm_lead),
     )
-
-
-def store_counts(service: ReservationService) -> dict[str, int]:
-    """Counts per status of the whole store (not only this run)."""
-    with service.reading() as conn:
-        return {s.value: n for s, n in queries.counts_by_status(conn).items()}

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from charge_tui.domain import machine
+from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.enums import (
     SLOT_HOLDING,
     Action,
@@ -57,13 +58,9 @@ from charge_tui.store import queries
 from charge_tui.store import tables as t
 from charge_tui.store.mapping import (
     EVENT_COLUMNS,
-    RESERVATION_COLUMNS,
-    changed_values,
     event_to_row,
     event_values,
     evse_to_row,
-    reservation_to_row,
-    reservation_values,
     station_to_row,
 )
 from charge_tui.store.writebehind import Statement
@@ -680,7 +677,7 @@ class UnitOfWork:
         groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for i in sorted(self._dirty):
             old = self._loaded[i]
-            vals = changed_values(old, self._cache[i])
+            vals = RESERVATION.changed(old, self._cache[i])
             if vals:
                 groups.setdefault(tuple(vals), []).append((*vals.values(), i, old.version))
         for i in self._dirty:
@@ -697,7 +694,8 @@ class UnitOfWork:
         new, groups, events = self._take_writes()
         out: list[Statement] = []
         if new:
-            out.append((_INSERT_RESERVATION_SQL, [reservation_values(r) for r in new], None))
+            values = RESERVATION.values
+            out.append((_INSERT_RESERVATION_SQL, [values(r) for r in new], None))
         for cols, rows in groups.items():
             out.append((_update_sql(cols), rows, len(rows)))
         if events:
@@ -713,7 +711,7 @@ class UnitOfWork:
         else:
             new, groups, events = self._take_writes()
             if new:
-                conn.execute(insert(R), [reservation_to_row(r) for r in new])
+                conn.execute(insert(R), [RESERVATION.to_row(r) for r in new])
             for cols, rows in groups.items():
                 self._update_group(conn, cols, rows)
             if events:
@@ -774,10 +772,7 @@ def _lost_race() -> ChargeError:
 
 
 _SET_EVSE_STATUS_SQL = "UPDATE evses SET status = ? WHERE id = ?"
-_INSERT_RESERVATION_SQL = (
-    f"INSERT INTO reservations ({', '.join(RESERVATION_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in RESERVATION_COLUMNS)})"
-)
+_INSERT_RESERVATION_SQL = RESERVATION.insert_sql()
 _INSERT_EVENT_SQL = (
     f"INSERT INTO reservation_events ({', '.join(EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"

@@ -26,7 +26,6 @@ from charge_tui.domain.errors import StoreUnavailable
 from charge_tui.domain.text import printable, text_problem
 from charge_tui.store import migrations, sqliteconn
 from charge_tui.store.checkpoints import BackgroundCheckpointer
-from charge_tui.store.location import ENV_DB, default_db_path, resolve_url  # noqa: F401
 
 ENV_BUSY_TIMEOUT = "CHARGE_TUI_BUSY_TIMEOUT_MS"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
@@ -268,7 +267,3 @@ def _install_sqlite_hooks(
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-def open_database(flag: str | None = None, *, create: bool = True) -> Database:
-    return Database(resolve_url(flag), create=create)

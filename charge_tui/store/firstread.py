@@ -27,10 +27,10 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
+from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.enums import Status
 from charge_tui.store.listquery import ListPage, ListQuery
 from charge_tui.store.location import sqlite_file
-from charge_tui.store.rowcodec import reservation_from_row
 
 #: The schema version this module's statements are written for (a test holds it to
 #: ``migrations.LATEST``). A store at any other version is opened the usual way.
@@ -72,9 +72,12 @@ class FirstRead:
         col = q.sort.value  # a SortKey member: one of three column names
         way = "DESC" if q.descending else "ASC"
         where, params = ("WHERE status = ? ", (q.status.value,)) if q.status else ("", ())
-        sql = f"SELECT * FROM reservations {where}ORDER BY {col} {way}, id {way} LIMIT ?"  # noqa: S608
+        sql = (
+            f"SELECT {RESERVATION.select_list} FROM reservations {where}"
+            f"ORDER BY {col} {way}, id {way} LIMIT ?"
+        )
         found = self._all(sql, (*params, limit + 1))
-        rows = tuple(reservation_from_row(r) for r in found[:limit])
+        rows = tuple(RESERVATION.from_values(r) for r in found[:limit])
         more = len(found) > limit
         return ListPage(rows, more, q.cursor_of(rows[-1]) if more else None)
 

@@ -52,6 +52,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.enums import Status
 from charge_tui.domain.model import Reservation
 from charge_tui.store import tables as t
@@ -66,7 +67,6 @@ from charge_tui.store.listquery import (
     plan_search,
     row_matches,
 )
-from charge_tui.store.mapping import reservation_from_row
 
 R = t.reservations
 
@@ -157,7 +157,7 @@ def _rows_by_ids(conn: Connection, ids: list[str]) -> dict[str, Reservation]:
     out: dict[str, Reservation] = {}
     for i in range(0, len(ids), 500):
         for m in conn.execute(select(R).where(R.c.id.in_(ids[i : i + 500]))).mappings():
-            out[m["id"]] = reservation_from_row(m)
+            out[m["id"]] = RESERVATION.from_mapping(m)
     return out
 
 
@@ -219,7 +219,7 @@ def _walk(
         )
     where = _base_filter(q) + _keyset(q, cursor, sql_desc, inclusive, until)
     stmt = _ordered(q, select(R).where(*where, search_predicate(plan)), sql_desc).limit(limit + 1)
-    rows = [reservation_from_row(m) for m in conn.execute(stmt).mappings()]
+    rows = [RESERVATION.from_mapping(m) for m in conn.execute(stmt).mappings()]
     more = len(rows) > limit
     rows = rows[:limit]
     resume = q.cursor_of(rows[-1]) if rows else cursor

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -10,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, tuple_
 
+from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.enums import SLOT_HOLDING, ConnectorType, EvseStatus, Status
 from charge_tui.domain.geo import bounding_box, haversine_m
 from charge_tui.domain.model import (
-    CancellationPolicy,
     Event,
     Evse,
     Reservation,
@@ -22,56 +21,11 @@ from charge_tui.domain.model import (
 )
 from charge_tui.domain.validation import MAX_DURATION, is_lookup_id, missing
 from charge_tui.store import tables as t
-from charge_tui.store.mapping import (
-    _connectors,
-    event_from_row,
-    evse_from_row,
-    reservation_from_row,
-    station_from_row,
-)
-from charge_tui.store.rowcodec import _FAILURE, _STATUS
+from charge_tui.store.mapping import event_from_row, evse_from_row, station_from_row
 
 R = t.reservations
-#: Columns of ``reservations`` in table order (the raw SQLite reads select them all).
-_COLUMNS = ", ".join(c.name for c in R.columns)
-
-
-def _reservation_from_values(v: Sequence[Any]) -> Reservation:
-    """:func:`reservation_from_row` for a plain row in table order (the raw SQLite reads; a test
-    holds the two together)."""
-    (
-        rid, created, updated, status, driver, vehicle, types, pstart, pend, est, lend,
-        alat, alon, arad, meta, pm, fee, currency, fcu, lcf, nsf, grace, station, evse,
-        confirmed, sstart, send, failure, version, charged, next_check,
-    ) = v  # fmt: skip
-    return Reservation(
-        rid,
-        created,
-        updated,
-        _STATUS[status],
-        driver,
-        vehicle,
-        _connectors(types),
-        pstart,
-        pend,
-        est,
-        lend,
-        ServiceArea(alat, alon, arad),
-        json.loads(meta) if meta and meta != "{}" else {},
-        pm,
-        fee,
-        currency,
-        CancellationPolicy(fcu, lcf, nsf, grace),
-        station,
-        evse,
-        confirmed,
-        sstart,
-        send,
-        _FAILURE[failure] if failure else None,
-        version,
-        charged,
-        next_check,
-    )
+#: The reservation codec (every column, in table order: what the raw SQLite reads select).
+CODEC = RESERVATION
 
 
 def sqlite_driver(conn: Connection) -> Any | None:
@@ -85,7 +39,7 @@ def sqlite_driver(conn: Connection) -> Any | None:
 
 def get_reservation(conn: Connection, reservation_id: str) -> Reservation | None:
     row = conn.execute(select(R).where(R.c.id == reservation_id)).mappings().first()
-    return reservation_from_row(row) if row else None
+    return CODEC.from_mapping(row) if row else None
 
 
 def require_reservation(conn: Connection, reservation_id: str) -> Reservation:
@@ -102,16 +56,16 @@ def get_many(conn: Connection, ids: Sequence[str]) -> dict[str, Reservation]:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             rows = raw.execute(
-                f"SELECT {_COLUMNS} FROM reservations WHERE id IN ({', '.join('?' * len(chunk))})",
+                f"SELECT {CODEC.select_list} FROM reservations WHERE id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             ).fetchall()
             for row in rows:
-                out[row[0]] = _reservation_from_values(row)
+                out[row[0]] = CODEC.from_values(row)
         return out
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         for row in conn.execute(select(R).where(R.c.id.in_(chunk))).mappings():
-            out[row["id"]] = reservation_from_row(row)
+            out[row["id"]] = CODEC.from_mapping(row)
     return out
 
 
@@ -142,7 +96,7 @@ def list_page(
         q = q.where(key > tuple_(*anchor)).order_by(R.c.created.asc(), R.c.id.asc())
     else:
         q = q.order_by(R.c.created.desc(), R.c.id.desc())
-    rows = [reservation_from_row(m) for m in conn.execute(q.limit(limit + 1)).mappings()]
+    rows = [CODEC.from_mapping(m) for m in conn.execute(q.limit(limit + 1)).mappings()]
     has_more = len(rows) > limit
     rows = rows[:limit]
     if ending_before is not None and starting_after is None:
@@ -170,18 +124,6 @@ def events_for(conn: Connection, reservation_id: str) -> list[Event]:
     E = t.events
     q = select(E).where(E.c.reservation_id == reservation_id).order_by(E.c.seq)
     return [event_from_row(m) for m in conn.execute(q).mappings()]
-
-
-def last_event_status(conn: Connection, reservation_id: str) -> Status | None:
-    E = t.events
-    q = (
-        select(E.c.status)
-        .where(E.c.reservation_id == reservation_id)
-        .order_by(E.c.seq.desc())
-        .limit(1)
-    )
-    v = conn.execute(q).scalar()
-    return Status(v) if v else None
 
 
 def list_stations(conn: Connection) -> list[Station]:
@@ -331,9 +273,7 @@ def last_event_seq(conn: Connection) -> int:
 
 
 OPEN_STATUSES = [s.value for s in Status if not s.terminal]
-OPEN_RESERVATIONS_SQL = (
-    f"SELECT {_COLUMNS} FROM reservations WHERE status IN ({', '.join('?' * len(OPEN_STATUSES))})"
-)
+OPEN_RESERVATIONS_SQL = f"SELECT {CODEC.select_list} FROM reservations WHERE status IN ({', '.join('?' * len(OPEN_STATUSES))})"
 
 
 def open_reservations(conn: Connection) -> list[Reservation]:
@@ -343,10 +283,10 @@ def open_reservations(conn: Connection) -> list[Reservation]:
     raw = sqlite_driver(conn)
     if raw is not None:
         rows = raw.execute(OPEN_RESERVATIONS_SQL, OPEN_STATUSES).fetchall()
-        out = [_reservation_from_values(row) for row in rows]
+        out = [CODEC.from_values(row) for row in rows]
     else:
         out = [
-            reservation_from_row(row)
+            CODEC.from_mapping(row)
             for row in conn.execute(select(R).where(R.c.status.in_(OPEN_STATUSES))).mappings()
         ]
     out.sort(key=lambda r: r.id)

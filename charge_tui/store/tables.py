@@ -1,10 +1,13 @@
-"""SQLModel tables. Reservations are stored flat (service area and cancellation policy as columns);
-``domain.api`` builds the nested API object from them."""
+"""The store's tables. Reservations are stored flat (service area and cancellation policy as
+columns); their columns come from the reservation codec (``domain/codec.py``), the indexes are
+here."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
 from sqlmodel import Field, SQLModel
+
+from charge_tui.domain.codec import RESERVATION, Codec
 
 
 class StationRow(SQLModel, table=True):
@@ -36,60 +39,60 @@ class EvseRow(SQLModel, table=True):
     status: str = "available"
 
 
-class ReservationRow(SQLModel, table=True):
-    __tablename__ = "reservations"
-    __table_args__ = (
-        # List screen: newest first, overall and per status (keyset on created, id).
-        Index("ix_reservations_created_id", "created", "id"),
-        Index("ix_reservations_status_created_id", "status", "created", "id"),
-        # Slot look-ups: what holds an EVSE around a time.
-        Index("ix_reservations_evse_start", "evse", "scheduled_start_time"),
-        # The engine's work queue: what is due, per status.
-        Index("ix_reservations_status_next_check", "status", "next_check_at"),
-        Index("ix_reservations_driver", "driver"),
-        # Console list (store/listing.py): the other sort orders, overall and per status, keyset
-        # on (sort value, id); exact and prefix search on vehicle and station.
-        Index("ix_reservations_preferred_id", "preferred_start_time", "id"),
-        Index("ix_reservations_status_preferred_id", "status", "preferred_start_time", "id"),
-        # Also the live refresh's "what changed since" and max(updated) (it replaced a
-        # single-column index on updated: one index fewer to rewrite on every transition).
-        Index("ix_reservations_updated_id", "updated", "id"),
-        Index("ix_reservations_status_updated_id", "status", "updated", "id"),
-        Index("ix_reservations_vehicle", "vehicle"),
-        Index("ix_reservations_station", "charging_station"),
-    )
+#: The store type of each kind of reservation column (see ``domain/codec.py``).
+_SQL_TYPES = {
+    "text": String,
+    "int": Integer,
+    "time": BigInteger,
+    "float": Float,
+    "status": String,
+    "failure": String,
+    "connectors": String,
+    "json": Text,
+}
 
-    id: str = Field(primary_key=True, max_length=32)
-    created: int = Field(sa_column=Column(BigInteger, nullable=False))
-    updated: int = Field(sa_column=Column(BigInteger, nullable=False))
-    status: str = Field(sa_column=Column(String(16), nullable=False))
-    driver: str
-    vehicle: str
-    connector_types: str
-    preferred_start_time: int = Field(sa_column=Column(BigInteger, nullable=False))
-    preferred_end_time: int = Field(sa_column=Column(BigInteger, nullable=False))
-    earliest_start_time: int = Field(sa_column=Column(BigInteger, nullable=False))
-    latest_end_time: int = Field(sa_column=Column(BigInteger, nullable=False))
-    area_latitude: float
-    area_longitude: float
-    area_radius_meters: int
-    metadata_json: str = Field(sa_column=Column(Text, nullable=False, default="{}"))
-    payment_method: str | None = None
-    reservation_fee: int
-    currency: str
-    free_cancellation_until: int = Field(sa_column=Column(BigInteger, nullable=False))
-    late_cancellation_fee: int
-    no_show_fee: int
-    grace_period_seconds: int
-    charging_station: str | None = None
-    evse: str | None = None
-    confirmed_at: int | None = Field(default=None, sa_column=Column(BigInteger))
-    scheduled_start_time: int | None = Field(default=None, sa_column=Column(BigInteger))
-    scheduled_end_time: int | None = Field(default=None, sa_column=Column(BigInteger))
-    failure_reason: str | None = None
-    version: int = Field(sa_column=Column(Integer, nullable=False, default=1))
-    fees_charged: int = 0
-    next_check_at: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+def reservation_columns(codec: Codec = RESERVATION) -> list[Column]:
+    """The reservations table's columns, from the codec's table."""
+    out = []
+    for c in codec.columns:
+        kind = _SQL_TYPES[c.kind]
+        sql_type = kind(c.length) if c.length else kind()
+        default = "{}" if c.kind == "json" else None
+        out.append(
+            Column(
+                c.name,
+                sql_type,
+                primary_key=c.primary_key,
+                nullable=c.nullable,
+                default=default,
+            )
+        )
+    return out
+
+
+reservations = Table(
+    "reservations",
+    SQLModel.metadata,
+    *reservation_columns(),
+    # List screen: newest first, overall and per status (keyset on created, id).
+    Index("ix_reservations_created_id", "created", "id"),
+    Index("ix_reservations_status_created_id", "status", "created", "id"),
+    # Slot look-ups: what holds an EVSE around a time.
+    Index("ix_reservations_evse_start", "evse", "scheduled_start_time"),
+    # The engine's work queue: what is due, per status.
+    Index("ix_reservations_status_next_check", "status", "next_check_at"),
+    Index("ix_reservations_driver", "driver"),
+    # Console list (store/listing.py): the other sort orders, overall and per status, keyset on
+    # (sort value, id); exact and prefix search on vehicle and station.
+    Index("ix_reservations_preferred_id", "preferred_start_time", "id"),
+    Index("ix_reservations_status_preferred_id", "status", "preferred_start_time", "id"),
+    # Also the live refresh's "what changed since" and max(updated).
+    Index("ix_reservations_updated_id", "updated", "id"),
+    Index("ix_reservations_status_updated_id", "status", "updated", "id"),
+    Index("ix_reservations_vehicle", "vehicle"),
+    Index("ix_reservations_station", "charging_station"),
+)
 
 
 class EventRow(SQLModel, table=True):
@@ -127,7 +130,6 @@ class MetaRow(SQLModel, table=True):
 
 stations = StationRow.__table__
 evses = EvseRow.__table__
-reservations = ReservationRow.__table__
 events = EventRow.__table__
 idempotency = IdempotencyRow.__table__
 meta = MetaRow.__table__

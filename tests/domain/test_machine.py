@@ -234,7 +234,7 @@ def test_apply_is_pure():
 
 def test_previous_is_the_api_diff_of_every_transition():
     """``apply`` diffs only the changed fields; the result is the full API diff's."""
-    from charge_tui.domain.api import api_diff, reservation_to_api
+    from charge_tui.domain.api import API_FIELDS, api_diff, reservation_to_api
 
     pricing = Pricing(reservation_fee=500, free_cancellation_seconds=3600, grace_period_seconds=600)
     st = Station("sta_1", "T", STATION.latitude, STATION.longitude, "a", pricing)
@@ -258,5 +258,5 @@ def test_previous_is_the_api_diff_of_every_transition():
             continue
         seen += 1
         assert tr.previous == api_diff(reservation_to_api(r), reservation_to_api(tr.after))
-        assert list(tr.previous) == [k for k in machine.API_FIELDS if k in tr.previous]
+        assert list(tr.previous) == [k for k in API_FIELDS if k in tr.previous]
     assert seen > 20

@@ -327,8 +327,9 @@ def test_event_log_helper(service, db):
 def test_partial_updates_store_the_whole_new_row(service, db, clock):
     """The flush sets only the columns that changed (grouped by changed-column set); what the
     store holds afterwards is still exactly the new reservation, column for column."""
-    from charge_tui.store.mapping import reservation_to_row
+    from charge_tui.domain.codec import RESERVATION
 
+    reservation_to_row = RESERVATION.to_row
     tiny_network(service)
     with service.transaction() as uow:
         a, b, c, d = (uow.create(params()) for _ in range(4))
@@ -358,9 +359,10 @@ def test_partial_updates_store_the_whole_new_row(service, db, clock):
 
 def test_row_values_follow_the_table_columns(service):
     """The bulk insert passes values by position: they must follow the table's column order."""
+    from charge_tui.domain.codec import RESERVATION
     from charge_tui.store import tables
-    from charge_tui.store.mapping import RESERVATION_COLUMNS, reservation_to_row
 
+    RESERVATION_COLUMNS, reservation_to_row = RESERVATION.names, RESERVATION.to_row
     r = service.create(params(metadata={"k": "v"}))
     row = reservation_to_row(r)
     assert tuple(row) == tuple(c.name for c in tables.reservations.columns) == RESERVATION_COLUMNS

@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 
 from charge_tui.domain.clock import SimulatedClock
+from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.enums import ConnectorType as C
 from charge_tui.domain.enums import FailureReason, Status
 from charge_tui.domain.ids import IdFactory
 from charge_tui.service import ReservationService
 from charge_tui.store import queries
-from charge_tui.store.mapping import RESERVATION_COLUMNS
 from tests.engine.conftest import HOUR, T0, params, station
 
 
@@ -36,7 +36,7 @@ def test_get_many_decodes_every_column_as_the_mapping_does(db):
         raw_columns = [c.name for c in queries.R.columns]
     assert many == one_by_one
     assert many[confirmed.id].metadata == {"fleet": "blue", "note": "x"}
-    assert tuple(raw_columns) == RESERVATION_COLUMNS  # the order _reservation_from_values reads
+    assert tuple(raw_columns) == RESERVATION.names  # the order RESERVATION.from_values reads
 
 
 def test_busy_intervals_find_held_slots_overlapping_the_window_only(db):
