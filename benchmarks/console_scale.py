@@ -236,10 +236,10 @@ async def _measure(path: Path) -> dict:
 
     from charge_tui.cli.console import console_app
     from charge_tui.domain.enums import Status
+    from charge_tui.store import paging as win
     from charge_tui.store import tables
     from charge_tui.store.db import Database
     from charge_tui.store.listing import ListQuery
-    from charge_tui.tui import paging as win
     from charge_tui.tui.widgets.reservation_list import ReservationList
 
     R = tables.reservations

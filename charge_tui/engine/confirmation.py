@@ -58,7 +58,7 @@ from charge_tui.domain.model import Reservation
 from charge_tui.engine.assign import Placement, Request, assign, check_placements
 from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL
 from charge_tui.engine.heldcache import HeldCache
-from charge_tui.engine.netindex import NetworkIndex, OptionCursor, network_signature
+from charge_tui.engine.netindex import NetworkIndex, OptionCursor
 from charge_tui.service import ReservationService, UnitOfWork
 from charge_tui.store import queries
 
@@ -251,7 +251,7 @@ class ConfirmationEngine:
             # since the last one (the held-slot cache's check, SQLite): no need to look.
             self._checked_in = uow
             return
-        sig = network_signature(uow.conn)
+        sig = queries.network_signature(uow.conn)
         if self._network is None or sig != self._signature:
             self._network = NetworkIndex.load(uow.conn)
             self._signature = sig
@@ -307,7 +307,7 @@ class ConfirmationEngine:
         if status is not EvseStatus.AVAILABLE:
             others = tuple(sorted((*others, (evse_id, status.value))))
         expected = (n_stations, n_evses, others)
-        self._signature = expected if self._serialised(uow) else network_signature(uow.conn)
+        self._signature = expected if self._serialised(uow) else queries.network_signature(uow.conn)
         if self._signature != expected:
             self._network = None
             self._options.clear()

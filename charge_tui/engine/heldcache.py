@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import Connection
-
 from charge_tui.domain.enums import SLOT_HOLDING
 from charge_tui.domain.validation import MAX_DURATION
 from charge_tui.service import UnitOfWork
 from charge_tui.service.ownwrites import OwnWritesCache
 from charge_tui.store import queries
-from charge_tui.store.db import Database
+from charge_tui.store.db import Connection, Database
 
 #: A miss reads this much past the window asked for (the next ticks ask for nearly the same).
 READ_AHEAD = 6 * 3600

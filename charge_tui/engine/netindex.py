@@ -5,8 +5,9 @@ rarely (a fault, a repair, a new station), so the engine keeps it in memory, sor
 and answers "which available EVSEs with an acceptable connector lie inside this service area" with
 a binary search on latitude plus a distance check, instead of one SQL query per reservation.
 
-:func:`network_signature` is a cheap, index-only summary of the network that changes whenever an
-EVSE changes status or a station or EVSE is added; the engine reloads the index when it changes.
+:func:`charge_tui.store.queries.network_signature` is a cheap, index-only summary of the network
+that changes whenever an EVSE changes status or a station or EVSE is added; the engine reloads the
+index when it changes.
 """
 
 from __future__ import annotations
@@ -17,33 +18,17 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import repeat
-
-from sqlalchemy import Connection, func, select
+from typing import TYPE_CHECKING
 
 from charge_tui.domain.enums import ConnectorType, EvseStatus
 from charge_tui.domain.geo import EARTH_RADIUS_M, bounding_box, haversine_m
 from charge_tui.domain.model import Evse, ServiceArea, Station
 from charge_tui.store import queries
-from charge_tui.store import tables as t
+
+if TYPE_CHECKING:
+    from charge_tui.store.db import Connection
 
 Candidate = tuple[Station, Evse, float]
-
-
-def network_signature(conn: Connection) -> tuple:
-    """(stations, EVSEs, the EVSEs not available): changes when anything the index holds does.
-    Two small statements (portable: a UNION of a count and a status would not type-check on
-    PostgreSQL)."""
-    S, V = t.stations, t.evses
-    n_stations, n_evses = conn.execute(
-        select(
-            select(func.count()).select_from(S).scalar_subquery(),
-            select(func.count()).select_from(V).scalar_subquery(),
-        )
-    ).one()
-    down = conn.execute(
-        select(V.c.id, V.c.status).where(V.c.status != EvseStatus.AVAILABLE.value)
-    ).all()
-    return (int(n_stations), int(n_evses), tuple(sorted((r[0], r[1]) for r in down)))
 
 
 class NetworkIndex:

@@ -315,3 +315,20 @@ def lock_evses(conn: Connection, evse_ids: Sequence[str]) -> None:
             .order_by(t.evses.c.id)
             .with_for_update()
         ).all()
+
+
+def network_signature(conn: Connection) -> tuple:
+    """(stations, EVSEs, the EVSEs not available): changes when anything the index holds does.
+    Two small statements (portable: a UNION of a count and a status would not type-check on
+    PostgreSQL)."""
+    S, V = t.stations, t.evses
+    n_stations, n_evses = conn.execute(
+        select(
+            select(func.count()).select_from(S).scalar_subquery(),
+            select(func.count()).select_from(V).scalar_subquery(),
+        )
+    ).one()
+    down = conn.execute(
+        select(V.c.id, V.c.status).where(V.c.status != EvseStatus.AVAILABLE.value)
+    ).all()
+    return (int(n_stations), int(n_evses), tuple(sorted((r[0], r[1]) for r in down)))

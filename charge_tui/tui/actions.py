@@ -17,16 +17,6 @@ from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.model import Reservation
 from charge_tui.tui.views import format_money
 
-#: Key and label of each action on the inspect screen.
-ACTION_KEYS: dict[Action, tuple[str, str]] = {
-    Action.CONFIRM: ("a", "Confirm/assign"),
-    Action.REASSIGN: ("r", "Reassign"),
-    Action.COMPLETE: ("m", "Complete"),
-    Action.CANCEL: ("c", "Cancel"),
-    Action.EXPIRE: ("x", "Expire"),
-    Action.FAIL: ("f", "Fail"),
-}
-
 #: Actions that end the reservation: asked for in a modal first.
 ASK_FIRST = frozenset({Action.CANCEL, Action.EXPIRE, Action.FAIL, Action.COMPLETE})
 

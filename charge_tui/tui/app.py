@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding
 from textual.command import Provider
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from charge_tui.domain.errors import ChargeError, StoreUnavailable
 from charge_tui.domain.timeparse import local_zone
+from charge_tui.tui import keys
 from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.messages import DemoTick, StoreChanged, TokenRead
 from charge_tui.tui.screens.error import ErrorScreen
@@ -52,13 +52,7 @@ class ChargeApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "charge-tui"
     COMMANDS = App.COMMANDS | {_screen_commands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("plus", "speed(2.0)", "Faster", id="demo.faster"),
-        Binding("minus", "speed(0.5)", "Slower", id="demo.slower"),
-        Binding("p", "pause", "Pause", id="demo.pause"),
-    ]
+    BINDINGS = keys.APP
 
     def __init__(
         self,
@@ -86,7 +80,7 @@ class ChargeApp(App[None]):
     # ------------------------------------------------------------------ life
     def get_default_screen(self) -> ListScreen:
         """The list is the bottom of the stack (no empty default screen to build first)."""
-        return ListScreen()
+        return ListScreen(self.data, self.zone)
 
     def on_mount(self) -> None:
         if self.demo is not None:
@@ -202,7 +196,7 @@ class ChargeApp(App[None]):
         from charge_tui.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            self.push_screen(HelpScreen(keys.help_sections(demo=self.demo is not None)))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -25,7 +25,7 @@ from charge_tui.domain.enums import Action, Status
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.store.firstread import FirstRead, FirstReadUnavailable
 from charge_tui.store.listquery import ListQuery
-from charge_tui.tui.window import PAGE, Window, from_first_page
+from charge_tui.store.window import PAGE, Window, from_first_page
 
 if TYPE_CHECKING:
     from charge_tui.service import ReservationService
@@ -38,7 +38,7 @@ OPEN_HOLD_SECONDS = 2.0
 
 def _paging() -> ModuleType:
     """The window moves (they import the store layer: only once the store is open)."""
-    from charge_tui.tui import paging
+    from charge_tui.store import paging
 
     return paging
 

@@ -28,16 +28,6 @@ STATUS_STYLE: dict[Status, str] = {
     Status.EXPIRED: "#c678dd",
 }
 
-#: Keys 1-6 filter by these statuses, in this order.
-STATUS_KEYS: tuple[Status, ...] = (
-    Status.PENDING,
-    Status.CONFIRMED,
-    Status.COMPLETED,
-    Status.CANCELLED,
-    Status.FAILED,
-    Status.EXPIRED,
-)
-
 ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "isk", "ugx", "xof", "xaf"})
 CURRENCY_SIGN = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cny": "¥", "cad": "C$"}
 

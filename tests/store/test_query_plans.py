@@ -26,9 +26,9 @@ from sqlalchemy import event
 from charge_tui.domain.enums import Status
 from charge_tui.engine.simulator import SimConfig, Simulator
 from charge_tui.store import listing
+from charge_tui.store import paging as win
 from charge_tui.store.db import Database
 from charge_tui.store.listing import ListQuery, SortKey, plan_search
-from charge_tui.tui import paging as win
 
 START = 1_795_000_000 // 86400 * 86400
 

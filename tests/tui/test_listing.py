@@ -11,8 +11,8 @@ from sqlalchemy import event
 
 from charge_tui.domain.enums import Status
 from charge_tui.store import listing
+from charge_tui.store import paging as win
 from charge_tui.store.listing import ListQuery, SortKey, plan_search
-from charge_tui.tui import paging as win
 
 QUERIES = [
     ListQuery(),

@@ -12,11 +12,11 @@ from charge_tui.domain.enums import Status
 from charge_tui.domain.ids import IdFactory
 from charge_tui.service import ReservationService
 from charge_tui.store import listing
+from charge_tui.store import paging as win
+from charge_tui.store import window as window_module
 from charge_tui.store.db import Database
 from charge_tui.store.listing import ListQuery, SortKey
 from charge_tui.store.tables import reservations as R
-from charge_tui.tui import paging as win
-from charge_tui.tui import window as window_module
 from charge_tui.tui.sample import SAMPLE_NOW
 from charge_tui.tui.widgets.reservation_list import ReservationList
 from tests.tui.conftest import SIZE, make_app, settle

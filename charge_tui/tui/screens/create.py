@@ -8,11 +8,11 @@ it in one transaction.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import tzinfo
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -31,6 +31,8 @@ from textual.widgets import (
 from charge_tui.domain.enums import ConnectorType
 from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.model import Reservation, Station
+from charge_tui.tui import keys
+from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.form import (
     FIELDS,
     TIME_FIELDS,
@@ -39,9 +41,6 @@ from charge_tui.tui.form import (
     describe_time,
     field_for_param,
 )
-
-if TYPE_CHECKING:
-    from charge_tui.tui.app import ChargeApp
 
 CONNECTOR_LABELS = {
     ConnectorType.J1772: "J1772 (type 1, AC)",
@@ -85,22 +84,17 @@ class CreateDone(Message):
 
 class CreateScreen(Screen[str | None]):
     CSS_PATH = "create.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Create", id="create.submit", priority=True),
-        Binding("escape", "back", "Back", id="create.back"),
-    ]
+    BINDINGS = keys.CREATE
 
-    def __init__(self) -> None:
+    def __init__(self, data: ConsoleData, zone: tzinfo) -> None:
         super().__init__()
+        self.data = data
+        self.zone = zone
         self.stations: dict[str, Station] = {}
         self.submitting = False
         self.errors: dict[str, str] = {}
         self._echo_now = 0
         self._error_values: dict[str, str | None] = {}
-
-    @property
-    def capp(self) -> ChargeApp:
-        return self.app  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ layout
     def _field(self, name: str, control: Any, hint: bool = False) -> ComposeResult:
@@ -157,7 +151,7 @@ class CreateScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#driver", Input).focus()
-        self._echo_now = self.capp.data.now()
+        self._echo_now = self.data.now()
         for name in TIME_FIELDS:
             self._echo(name)
         self._load_stations()
@@ -165,7 +159,7 @@ class CreateScreen(Screen[str | None]):
         self.set_interval(1.0, self._refresh_echoes)
 
     def _refresh_echoes(self) -> None:
-        now = self.capp.data.now()
+        now = self.data.now()
         if now // 60 != self._echo_now // 60:
             self._echo_now = now
             for name in TIME_FIELDS:
@@ -174,7 +168,7 @@ class CreateScreen(Screen[str | None]):
     # ------------------------------------------------------------------ stations
     @work(thread=True, exclusive=True, group="stations", exit_on_error=False)
     def _load_stations(self) -> None:
-        self.post_message(StationsLoaded(self.capp.data.stations()))
+        self.post_message(StationsLoaded(self.data.stations()))
 
     @on(StationsLoaded)
     def _stations_loaded(self, message: StationsLoaded) -> None:
@@ -202,7 +196,7 @@ class CreateScreen(Screen[str | None]):
 
     def _echo(self, name: str) -> None:
         text = self.query_one(f"#{name}", Input).value
-        ok, message = describe_time(text, self.capp.data.now(), self.capp.zone)
+        ok, message = describe_time(text, self.data.now(), self.zone)
         echo = self.query_one(f"#echo-{name}", Static)
         echo.update(message)
         echo.set_class(not ok, "-bad")
@@ -256,7 +250,7 @@ class CreateScreen(Screen[str | None]):
     def action_submit(self) -> None:
         if self.submitting:
             return
-        result = build(self.values(), self.capp.data.now(), self.capp.zone)
+        result = build(self.values(), self.data.now(), self.zone)
         if not result.ok:
             self.show_errors(result.errors)
             return
@@ -268,7 +262,7 @@ class CreateScreen(Screen[str | None]):
     @work(thread=True, exclusive=True, group="create", exit_on_error=False)
     def _create(self, params: dict[str, Any], key: str | None) -> None:
         try:
-            r = self.capp.data.create(params, key)
+            r = self.data.create(params, key)
         except ChargeError as exc:
             self.post_message(CreateDone(None, exc))
             return

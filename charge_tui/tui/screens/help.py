@@ -1,4 +1,4 @@
-"""The help screen: every key of every screen, read from the screens' own bindings."""
+"""The help screen: every key of every screen, from the bindings the screens use (``keys.py``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
+
+from charge_tui.tui import keys
 
 INTRO = (
     "charge-tui — the operator console of the EV-charging reservation service. "
@@ -24,37 +26,17 @@ SEARCH_HELP = (
 )
 
 
-def _sections(current: Screen) -> list[tuple[str, list[Binding]]]:
-    from charge_tui.tui.screens.create import CreateScreen
-    from charge_tui.tui.screens.inspect import InspectScreen
-    from charge_tui.tui.screens.list import ListScreen
-    from charge_tui.tui.widgets.reservation_list import ReservationTable
-
-    def own(cls) -> list[Binding]:
-        return [b for b in cls.BINDINGS if isinstance(b, Binding) and b.description]
-
-    app_bindings = own(type(current.app))
-    if getattr(current.app, "demo", None) is None:
-        app_bindings = [b for b in app_bindings if not (b.id or "").startswith("demo.")]
-    app_bindings.append(Binding("ctrl+p", "command_palette", "Command palette", id="palette"))
-    return [
-        ("Reservations list", own(ListScreen)[:1] + own(ReservationTable) + own(ListScreen)[1:]),
-        ("Inspect a reservation", own(InspectScreen)),
-        ("New reservation form", own(CreateScreen)),
-        ("Everywhere", app_bindings),
-    ]
-
-
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = ["dialogs.tcss", "help.tcss"]
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    BINDINGS = keys.HELP
 
-    def __init__(self, over: Screen) -> None:
+    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+        """``sections``: (title, keys) of each screen (:func:`charge_tui.tui.keys.help_sections`)."""
         super().__init__(classes="modal")
-        self.over = over
+        self.sections = sections
 
     def compose(self) -> ComposeResult:
-        sections = _sections(self.over)
+        sections = self.sections
         with Vertical(id="help", classes="dialog"):
             yield Static("Keys", classes="dialog-title")
             yield Static(INTRO, classes="dialog-body")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from datetime import tzinfo
 
 from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -30,23 +29,20 @@ from charge_tui.domain import machine
 from charge_tui.domain.enums import Action, FailureReason
 from charge_tui.domain.errors import CONCURRENT_UPDATE
 from charge_tui.domain.text import encodable
+from charge_tui.tui import keys
 from charge_tui.tui.actions import (
-    ACTION_KEYS,
     ASK_FIRST,
     ActionDone,
     ActionRequest,
     consequence,
     perform,
 )
-from charge_tui.tui.data import Detail
+from charge_tui.tui.data import ConsoleData, Detail
+from charge_tui.tui.keys import ACTION_KEYS
 from charge_tui.tui.messages import StoreChanged
 from charge_tui.tui.screens.confirm import ConfirmScreen
 from charge_tui.tui.screens.fail import FailScreen
 from charge_tui.tui.views import field_rows, format_time, status_text, timeline
-
-if TYPE_CHECKING:
-    from charge_tui.tui.app import ChargeApp
-
 
 TICK_SECONDS = 2.0
 ACTION_VARIANT = {
@@ -87,26 +83,16 @@ class DetailLoaded(Message):
 
 class InspectScreen(Screen):
     CSS_PATH = "inspect.tcss"
-    BINDINGS = [
-        Binding("escape", "back", "Back", id="inspect.back"),
-        *[
-            Binding(key, f"act('{action.value}')", label, id=f"inspect.{action.value}")
-            for action, (key, label) in ACTION_KEYS.items()
-        ],
-        Binding("t", "tab('timeline')", "Timeline", id="inspect.timeline"),
-        Binding("j", "tab('json')", "JSON", id="inspect.json"),
-    ]
+    BINDINGS = keys.INSPECT
 
-    def __init__(self, reservation_id: str) -> None:
+    def __init__(self, data: ConsoleData, zone: tzinfo, reservation_id: str) -> None:
         super().__init__()
+        self.data = data
+        self.zone = zone
         self.reservation_id = reservation_id
         self.detail: Detail | None = None
         self.busy = False
         self._shown_actions: tuple[Action, ...] | None = None
-
-    @property
-    def capp(self) -> ChargeApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,7 +127,7 @@ class InspectScreen(Screen):
     # ------------------------------------------------------------------ data
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(DetailLoaded(self.capp.data.detail(self.reservation_id)))
+        self.post_message(DetailLoaded(self.data.detail(self.reservation_id)))
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
@@ -153,10 +139,10 @@ class InspectScreen(Screen):
         d = self.detail
         if d is None:
             return
-        now = self.capp.data.now()
+        now = self.data.now()
         if now // 60 == d.now // 60:
             return
-        allowed = tuple(self.capp.data.allowed(d.reservation))
+        allowed = tuple(self.data.allowed(d.reservation))
         self.detail = replace(d, now=now, allowed=allowed)
         self._show(self.detail)
 
@@ -172,7 +158,7 @@ class InspectScreen(Screen):
 
     def _show(self, d: Detail) -> None:
         r = d.reservation
-        zone = self.capp.zone
+        zone = self.zone
         title = Text()
         title.append(f"{r.id}  ", style="bold")
         title.append_text(status_text(r.status))
@@ -245,7 +231,7 @@ class InspectScreen(Screen):
             self.app.push_screen(FailScreen(r.id, reasons), chosen)
             return
         if action in ASK_FIRST:
-            body = consequence(r, action, self.capp.data.now())
+            body = consequence(r, action, self.data.now())
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -273,7 +259,7 @@ class InspectScreen(Screen):
     @work(thread=True, group="actions", exit_on_error=False)
     def _act(self, request: ActionRequest) -> None:
         try:
-            self.post_message(perform(self.capp.data, request))
+            self.post_message(perform(self.data, request))
         finally:
             self.app.call_from_thread(self._idle)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import tzinfo
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
@@ -16,15 +15,13 @@ from textual.worker import Worker, WorkerState
 
 from charge_tui.domain.enums import Action, Status
 from charge_tui.store.listquery import ListQuery, SortKey
+from charge_tui.tui import keys
 from charge_tui.tui.actions import ActionDone, ActionRequest, consequence, perform
+from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.messages import StoreChanged
 from charge_tui.tui.screens.confirm import ConfirmScreen
-from charge_tui.tui.views import STATUS_KEYS
 from charge_tui.tui.widgets.counts_bar import CountsBar
 from charge_tui.tui.widgets.reservation_list import ReservationList, describe_window
-
-if TYPE_CHECKING:
-    from charge_tui.tui.app import ChargeApp
 
 SORT_CYCLE = (SortKey.CREATED, SortKey.PREFERRED, SortKey.UPDATED)
 SEARCH_DELAY = 0.3
@@ -39,39 +36,18 @@ class CountsLoaded(Message):
 
 
 class ListScreen(Screen):
-    BINDINGS = [
-        Binding("n", "new", "New", id="list.new"),
-        Binding("c", "cancel", "Cancel", id="list.cancel"),
-        Binding("slash", "search", "Search", id="list.search"),
-        Binding("s", "sort", "Sort", id="list.sort"),
-        Binding("S", "reverse", "Reverse", id="list.reverse"),
-        Binding("escape", "clear", "Clear filters", id="list.clear"),
-        Binding("0", "filter('all')", "All statuses", id="list.filter.all", show=False),
-        *[
-            # The filters are shown in the counts bar rather than the footer.
-            Binding(
-                str(i),
-                f"filter('{s.value}')",
-                f"Only {s.value}",
-                id=f"list.filter.{s.value}",
-                show=False,
-            )
-            for i, s in enumerate(STATUS_KEYS, start=1)
-        ],
-    ]
+    BINDINGS = keys.LIST
 
-    def __init__(self) -> None:
+    def __init__(self, data: ConsoleData, zone: tzinfo) -> None:
         super().__init__()
+        self.data = data
+        self.zone = zone
         self.counts: dict[Status, int] | None = None
         self._search_timer: Timer | None = None
         self._counting = False
         self._count_again = False
         self._status_text = ""
         self._bindings_state: tuple[bool | None, ...] | None = None
-
-    @property
-    def capp(self) -> ChargeApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,7 +59,7 @@ class ListScreen(Screen):
                 id="search",
                 compact=True,
             )
-        yield ReservationList(self.capp.data, self.capp.zone, id="list")
+        yield ReservationList(self.data, self.zone, id="list")
         yield Static("", id="list-status", markup=False)
         yield Footer()
 
@@ -116,7 +92,7 @@ class ListScreen(Screen):
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def _count_worker(self) -> None:
-        self.post_message(CountsLoaded(self.capp.data.counts()))
+        self.post_message(CountsLoaded(self.data.counts()))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -250,7 +226,7 @@ class ListScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             r = self.list.highlighted
-            if r is None or Action.CANCEL not in self.capp.data.allowed(r):
+            if r is None or Action.CANCEL not in self.data.allowed(r):
                 return None
         if action == "clear":
             q = self.list.query_state
@@ -266,18 +242,18 @@ class ListScreen(Screen):
             if reservation_id:
                 self.select_reservation(reservation_id)
 
-        self.app.push_screen(CreateScreen(), created)
+        self.app.push_screen(CreateScreen(self.data, self.zone), created)
 
     def _inspect(self, reservation_id: str) -> None:
         from charge_tui.tui.screens.inspect import InspectScreen
 
-        self.app.push_screen(InspectScreen(reservation_id))
+        self.app.push_screen(InspectScreen(self.data, self.zone, reservation_id))
 
     def action_cancel(self) -> None:
         r = self.list.highlighted
-        if r is None or Action.CANCEL not in self.capp.data.allowed(r):
+        if r is None or Action.CANCEL not in self.data.allowed(r):
             return
-        body = consequence(r, Action.CANCEL, self.capp.data.now())
+        body = consequence(r, Action.CANCEL, self.data.now())
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -287,7 +263,7 @@ class ListScreen(Screen):
 
     @work(thread=True, group="actions", exit_on_error=False)
     def _act(self, request: ActionRequest) -> None:
-        self.post_message(perform(self.capp.data, request))
+        self.post_message(perform(self.data, request))
 
     @on(ActionDone)
     def _action_done(self, message: ActionDone) -> None:

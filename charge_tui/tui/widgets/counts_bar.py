@@ -10,7 +10,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from charge_tui.domain.enums import Status
-from charge_tui.tui.views import STATUS_KEYS, STATUS_STYLE
+from charge_tui.tui.keys import STATUS_KEYS
+from charge_tui.tui.views import STATUS_STYLE
 
 
 class CountChip(Static):

@@ -19,7 +19,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.geometry import Region
 from textual.message import Message
@@ -28,11 +27,12 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from charge_tui.domain.model import Reservation
+from charge_tui.store import window as win
 from charge_tui.store.listquery import ListQuery, SortKey, plan_search
-from charge_tui.tui import window as win
+from charge_tui.store.window import Window
+from charge_tui.tui import keys
 from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.views import COLUMNS, RowView, column_widths, diff_rows, row_view
-from charge_tui.tui.window import Window
 
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
 #: A diff removing more rows than this rebuilds the table instead (see ``_apply``).
@@ -46,11 +46,7 @@ PAINT_FALLBACK = 0.25
 class ReservationTable(DataTable):
     """The table itself; ``home``/``end`` go to the ends of the store, not of the window."""
 
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Inspect", id="list.inspect"),
-        Binding("home,g", "first", "Top", id="list.top", show=False),
-        Binding("end,G", "last", "End", id="list.end", show=False),
-    ]
+    BINDINGS = keys.TABLE
 
     def __init__(self, **kw) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)

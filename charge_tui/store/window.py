@@ -1,9 +1,8 @@
-"""The list's window: the few hundred rows the table holds (how it moves: ``paging.py``).
+"""The console list's window: the few hundred rows its table holds (how it moves: ``paging.py``).
 
 A :class:`Window` is an immutable snapshot: rows in display order plus where to continue in each
-direction. How a window moves over the store (each move reads at most a page) is ``paging.py``;
-this module imports nothing of the store layer, so the list can be built before it is loaded.
-No Textual here: the widget applies the result.
+direction. This module imports no SQLAlchemy, so the list can be built before the store layer is
+loaded (the console's first screen).
 """
 
 from __future__ import annotations

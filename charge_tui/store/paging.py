@@ -1,5 +1,5 @@
-"""How the list's window moves over the store: every function takes a connection and returns a new
-:class:`~charge_tui.tui.window.Window`; none reads more than a page (or a bounded scan, see
+"""How the console list's window moves over the store: every function takes a connection and
+returns a new :class:`~charge_tui.store.window.Window`; none reads more than a page (or a bounded scan, see
 ``store/listing.py``) from the store, and no window ever holds more than ``max_rows`` rows,
 whatever the store size. No Textual here: the widget applies the result.
 """
@@ -11,10 +11,9 @@ from dataclasses import replace
 from sqlalchemy import Connection
 
 from charge_tui.domain.model import Reservation
-from charge_tui.store import listing
+from charge_tui.store import listing, window
 from charge_tui.store.listquery import Cursor, ListQuery
-from charge_tui.tui import window
-from charge_tui.tui.window import Window, from_first_page, from_last_page
+from charge_tui.store.window import Window, from_first_page, from_last_page
 
 
 def first(conn: Connection, q: ListQuery, limit: int | None = None) -> Window:

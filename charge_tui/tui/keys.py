@@ -1,0 +1,99 @@
+"""Every key of the console, in one place: the screens take their bindings from here, and the help
+screen lists the same ones. Each binding has an id (``list.new``), which a keymap in the
+configuration file can rebind."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from charge_tui.domain.enums import Action, Status
+
+#: Keys 1-6 filter the list by these statuses, in this order.
+STATUS_KEYS: tuple[Status, ...] = (
+    Status.PENDING,
+    Status.CONFIRMED,
+    Status.COMPLETED,
+    Status.CANCELLED,
+    Status.FAILED,
+    Status.EXPIRED,
+)
+
+#: Key and label of each action on the inspect screen.
+ACTION_KEYS: dict[Action, tuple[str, str]] = {
+    Action.CONFIRM: ("a", "Confirm/assign"),
+    Action.REASSIGN: ("r", "Reassign"),
+    Action.COMPLETE: ("m", "Complete"),
+    Action.CANCEL: ("c", "Cancel"),
+    Action.EXPIRE: ("x", "Expire"),
+    Action.FAIL: ("f", "Fail"),
+}
+
+APP = [
+    Binding("q", "quit", "Quit", id="app.quit"),
+    Binding("question_mark", "help", "Help", id="app.help"),
+    Binding("plus", "speed(2.0)", "Faster", id="demo.faster"),
+    Binding("minus", "speed(0.5)", "Slower", id="demo.slower"),
+    Binding("p", "pause", "Pause", id="demo.pause"),
+]
+
+#: The reservations table of the list screen.
+TABLE = [
+    Binding("enter", "select_cursor", "Inspect", id="list.inspect"),
+    Binding("home,g", "first", "Top", id="list.top", show=False),
+    Binding("end,G", "last", "End", id="list.end", show=False),
+]
+
+LIST = [
+    Binding("n", "new", "New", id="list.new"),
+    Binding("c", "cancel", "Cancel", id="list.cancel"),
+    Binding("slash", "search", "Search", id="list.search"),
+    Binding("s", "sort", "Sort", id="list.sort"),
+    Binding("S", "reverse", "Reverse", id="list.reverse"),
+    Binding("escape", "clear", "Clear filters", id="list.clear"),
+    Binding("0", "filter('all')", "All statuses", id="list.filter.all", show=False),
+    # The filters are shown in the counts bar rather than the footer.
+    *[
+        Binding(
+            str(i),
+            f"filter('{s.value}')",
+            f"Only {s.value}",
+            id=f"list.filter.{s.value}",
+            show=False,
+        )
+        for i, s in enumerate(STATUS_KEYS, start=1)
+    ],
+]
+
+INSPECT = [
+    Binding("escape", "back", "Back", id="inspect.back"),
+    *[
+        Binding(key, f"act('{action.value}')", label, id=f"inspect.{action.value}")
+        for action, (key, label) in ACTION_KEYS.items()
+    ],
+    Binding("t", "tab('timeline')", "Timeline", id="inspect.timeline"),
+    Binding("j", "tab('json')", "JSON", id="inspect.json"),
+]
+
+CREATE = [
+    Binding("ctrl+s", "submit", "Create", id="create.submit", priority=True),
+    Binding("escape", "back", "Back", id="create.back"),
+]
+
+HELP = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+
+PALETTE = Binding("ctrl+p", "command_palette", "Command palette", id="palette")
+
+
+def _described(bindings: list[Binding]) -> list[Binding]:
+    return [b for b in bindings if b.description]
+
+
+def help_sections(demo: bool) -> list[tuple[str, list[Binding]]]:
+    """What the help screen lists: each screen's keys (the demo's only in a demo)."""
+    everywhere = [b for b in APP if demo or not (b.id or "").startswith("demo.")] + [PALETTE]
+    return [
+        ("Reservations list", _described(LIST[:1] + TABLE + LIST[1:])),
+        ("Inspect a reservation", _described(INSPECT)),
+        ("New reservation form", _described(CREATE)),
+        ("Everywhere", everywhere),
+    ]
