@@ -26,13 +26,11 @@ import heapq
 from abc import ABC, abstractmethod
 from typing import Any
 
-from sqlalchemy import Connection
-
 from charge_tui.domain.enums import Status
 from charge_tui.domain.model import Reservation
 from charge_tui.service.uow import DetachedRead, UnitOfWork
 from charge_tui.store import queries
-from charge_tui.store.db import Database
+from charge_tui.store.db import Connection, Database
 
 #: What :meth:`OwnWritesCache.begin` keeps as the start of a detached unit of work.
 _DETACHED: tuple[Any, int, int] = (None, -1, -1)

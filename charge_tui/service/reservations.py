@@ -7,32 +7,24 @@ The console, the CLI, the engine and the simulator all write through this class 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-
 from charge_tui.domain import machine
 from charge_tui.domain.clock import Clock, clock_from_env
-from charge_tui.domain.enums import Action, Status
+from charge_tui.domain.enums import Action, FailureReason, Status
 from charge_tui.domain.errors import (
-    CONCURRENT_UPDATE,
     PARAMETER_INVALID,
-    SLOT_UNAVAILABLE,
     ChargeError,
-    StoreUnavailable,
 )
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.payments import Authorizer, TestModeAuthorizer
 from charge_tui.service.ownwrites import ReservationCache
 from charge_tui.service.uow import NO_STORE, ServiceConfig, UnitOfWork
-from charge_tui.store import listing, queries
-from charge_tui.store.db import Database, describe_db_error
+from charge_tui.store import failures, listing, queries
+from charge_tui.store.db import Connection, Database
 from charge_tui.store.listquery import ListQuery
-from charge_tui.store.migrations import NO_DOUBLE_BOOKING
 from charge_tui.store.queries import Page
 from charge_tui.store.writebehind import Statement, WriteBehind
 
@@ -83,47 +75,20 @@ class ReservationService:
             for hook in detached.after_commit:
                 hook(detached)
             return
-        try:
-            with self.db.write() as conn:
-                uow = self._unit_of_work(
-                    conn,
-                    supports_multi_rowcount=self.db.engine.dialect.supports_sane_multi_rowcount,
-                )
-                yield uow
-                uow.flush()
-        except IntegrityError as exc:
-            if NO_DOUBLE_BOOKING in str(exc.orig):
-                # PostgreSQL's exclusion constraint: another transaction booked an overlapping slot
-                # on the same EVSE between our look-up and our commit.
-                raise ChargeError(
-                    SLOT_UNAVAILABLE,
-                    "Another booking took an overlapping slot on the same EVSE meanwhile; nothing "
-                    "was written. Try again.",
-                    "evse",
-                ) from None
-            if "idempotency_keys" in str(exc.orig):
-                raise ChargeError(
-                    CONCURRENT_UPDATE,
-                    "A request with the same idempotency key is being processed; retry it.",
-                    "idempotency_key",
-                ) from None
-            raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
-        except (OperationalError, DBAPIError, sqlite3.Error) as exc:
-            if getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES:
-                # PostgreSQL chose this transaction as the victim of a deadlock or a
-                # serialisation conflict with a concurrent one: it was rolled back whole.
-                raise ChargeError(
-                    CONCURRENT_UPDATE,
-                    "This change collided with a concurrent one and was rolled back; nothing was "
-                    "written. Look again and retry.",
-                    None,
-                ) from None
-            raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
-        # Committed (every branch above raises).
+        with failures.write_errors(self.db.url), self.db.write() as conn:
+            uow = self._unit_of_work(conn, supports_multi_rowcount=self.db.supports_multi_rowcount)
+            yield uow
+            uow.flush()
         for hook in uow.after_commit:
             hook(uow)
 
-    def _unit_of_work(self, conn: Any, **kw: Any) -> UnitOfWork:
+    def _unit_of_work(
+        self,
+        conn: Any,
+        *,
+        supports_multi_rowcount: bool = True,
+        statements: list[Statement] | None = None,
+    ) -> UnitOfWork:
         """A unit of work at the clock's time on ``conn``, checked against the reservation cache
         (if this service keeps one)."""
         uow = UnitOfWork(
@@ -132,7 +97,8 @@ class ReservationService:
             ids=self.ids,
             authorizer=self.authorizer,
             config=self.config,
-            **kw,
+            supports_multi_rowcount=supports_multi_rowcount,
+            statements=statements,
         )
         if self.reservation_cache is not None:
             self.reservation_cache.begin(uow)
@@ -144,11 +110,9 @@ class ReservationService:
 
     @contextlib.contextmanager
     def reading(self, *, snapshot: bool = False) -> Iterator[Connection]:
-        try:
-            with self.db.read(snapshot=snapshot) as conn:
-                yield conn
-        except (OperationalError, DBAPIError, sqlite3.Error) as exc:
-            raise StoreUnavailable(describe_db_error(exc, self.db.url)) from exc
+        """A read transaction; a store that cannot be read raises ``StoreUnavailable``."""
+        with failures.read_errors(self.db.url), self.db.read(snapshot=snapshot) as conn:
+            yield conn
 
     # ------------------------------------------------------------------ writes
     def create(
@@ -156,29 +120,95 @@ class ReservationService:
     ) -> Reservation:
         return self._write(lambda u: u.create(params, idempotency_key=idempotency_key, actor=actor))
 
-    def confirm(self, rid: str, **kw: Any) -> Reservation:
-        return self._write(lambda u: u.confirm(rid, **kw))
+    def confirm(
+        self,
+        rid: str,
+        *,
+        actor: str = "dispatcher",
+        evse_id: str | None = None,
+        start: int | None = None,
+        expected_version: int | None = None,
+    ) -> Reservation:
+        """Assign the best slot (or the EVSE/start given), authorize the fee, confirm."""
+        return self._write(
+            lambda u: u.confirm(
+                rid, actor=actor, evse_id=evse_id, start=start, expected_version=expected_version
+            )
+        )
 
-    def reassign(self, rid: str, **kw: Any) -> Reservation:
-        return self._write(lambda u: u.reassign(rid, **kw))
+    def reassign(
+        self,
+        rid: str,
+        *,
+        actor: str = "dispatcher",
+        evse_id: str | None = None,
+        start: int | None = None,
+        expected_version: int | None = None,
+    ) -> Reservation:
+        """Move a confirmed reservation to another slot (another EVSE unless one is given)."""
+        return self._write(
+            lambda u: u.reassign(
+                rid, actor=actor, evse_id=evse_id, start=start, expected_version=expected_version
+            )
+        )
 
-    def cancel(self, rid: str, **kw: Any) -> Reservation:
-        return self._write(lambda u: u.cancel(rid, **kw))
+    def cancel(
+        self, rid: str, *, actor: str = "dispatcher", expected_version: int | None = None
+    ) -> Reservation:
+        return self._write(lambda u: u.cancel(rid, actor=actor, expected_version=expected_version))
 
-    def complete(self, rid: str, **kw: Any) -> Reservation:
-        return self._write(lambda u: u.complete(rid, **kw))
+    def complete(
+        self, rid: str, *, actor: str = "dispatcher", expected_version: int | None = None
+    ) -> Reservation:
+        return self._write(
+            lambda u: u.complete(rid, actor=actor, expected_version=expected_version)
+        )
 
-    def expire(self, rid: str, **kw: Any) -> Reservation:
-        return self._write(lambda u: u.expire(rid, **kw))
+    def expire(
+        self, rid: str, *, actor: str = "dispatcher", expected_version: int | None = None
+    ) -> Reservation:
+        return self._write(lambda u: u.expire(rid, actor=actor, expected_version=expected_version))
 
-    def fail(self, rid: str, reason: Any, **kw: Any) -> Reservation:
-        return self._write(lambda u: u.fail(rid, reason, **kw))
+    def fail(
+        self,
+        rid: str,
+        reason: FailureReason | str,
+        *,
+        actor: str = "dispatcher",
+        expected_version: int | None = None,
+    ) -> Reservation:
+        return self._write(
+            lambda u: u.fail(rid, reason, actor=actor, expected_version=expected_version)
+        )
 
-    def act(self, rid: str, action: Action | str, **kw: Any) -> Reservation:
-        """Any action by name (the console's and the CLI's dispatcher)."""
+    def act(
+        self,
+        rid: str,
+        action: Action | str,
+        *,
+        actor: str = "dispatcher",
+        expected_version: int | None = None,
+        reason: FailureReason | str | None = None,
+        evse_id: str | None = None,
+        start: int | None = None,
+    ) -> Reservation:
+        """Any action by name (the console's and the CLI's dispatcher): ``reason`` is for fail,
+        ``evse_id``/``start`` for confirm and reassign (the best slot when not given)."""
         action = Action(action)
-        method = getattr(self, action.value)
-        return method(rid, **kw)
+        version = expected_version
+        if action is Action.FAIL:
+            return self.fail(
+                rid, reason or FailureReason.OTHER, actor=actor, expected_version=version
+            )
+        if action in (Action.CONFIRM, Action.REASSIGN):
+            method = self.confirm if action is Action.CONFIRM else self.reassign
+            return method(rid, actor=actor, evse_id=evse_id, start=start, expected_version=version)
+        simple = {
+            Action.CANCEL: self.cancel,
+            Action.COMPLETE: self.complete,
+            Action.EXPIRE: self.expire,
+        }
+        return simple[action](rid, actor=actor, expected_version=version)
 
     def fault_evse(self, evse_id: str, *, actor: str = "dispatcher") -> list[Reservation]:
         return self._write(lambda u: u.fault_evse(evse_id, actor=actor))

@@ -218,6 +218,12 @@ class Database:
                 yield conn
 
     @property
+    def supports_multi_rowcount(self) -> bool:
+        """Whether an ``executemany`` update reports the rows it changed in total (the flush's
+        version check then takes one statement per group)."""
+        return self.engine.dialect.supports_sane_multi_rowcount
+
+    @property
     def checkpointer(self) -> BackgroundCheckpointer | None:
         """The background checkpointer (``checkpoint_in_background``), if there is one."""
         return self._checkpointer

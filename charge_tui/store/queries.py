@@ -332,3 +332,19 @@ def network_signature(conn: Connection) -> tuple:
         select(V.c.id, V.c.status).where(V.c.status != EvseStatus.AVAILABLE.value)
     ).all()
     return (int(n_stations), int(n_evses), tuple(sorted((r[0], r[1]) for r in down)))
+
+
+def idempotency_seen(conn: Connection, key: str) -> tuple[str, str] | None:
+    """``(request hash, reservation id)`` an idempotency key was first used with, or None."""
+    row = conn.execute(
+        select(t.idempotency.c.request_hash, t.idempotency.c.reservation_id).where(
+            t.idempotency.c.key == key
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def data_version(raw: Any) -> int:
+    """SQLite's ``PRAGMA data_version`` on a ``sqlite3`` connection: it changes when another
+    connection commits (what a cache kept between transactions compares)."""
+    return raw.execute("PRAGMA data_version").fetchone()[0]
