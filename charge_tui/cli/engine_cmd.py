@@ -25,7 +25,7 @@ from charge_tui.cli.output import print_json, print_line
 from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL
 
 if TYPE_CHECKING:
-    from charge_tui.engine.confirmation import TickResult
+    from charge_tui.engine.tickresult import TickResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

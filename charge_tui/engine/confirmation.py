@@ -1,39 +1,11 @@
-"""The confirmation engine (SPEC §5): works through what is due on the store, one batch per tick.
+"""The confirmation engine: works through what is due on the store, one bounded batch per tick.
 
-A tick is one transaction through the service's :class:`UnitOfWork`:
-
-1. **No-shows**: confirmed reservations whose ``next_check_at`` (``scheduled_start + grace``) has
-   come and that no session completed are expired (the no-show fee applies).
-2. **Confirmations**: pending reservations whose ``next_check_at`` has come (``confirm_lead``
-   before ``earliest_start_time``, or a retry time) are assigned *together*
-   (:func:`charge_tui.engine.assign.assign`), then each assigned one is charged and confirmed:
-   - payment declined: ``failed`` / ``payment_failed`` (its slot goes back to the others of the
-     batch, which get another round);
-   - no slot now, but one could still fit later (a cancellation, a repair): looked at again after
-     ``retry_interval`` (at the latest when only one start is left); no slot any more, or no EVSE at
-     all in the area with an acceptable connector: ``failed`` / ``no_available_connectors``;
-   - past ``latest_end_time`` without confirmation (the engine was not running): ``expired``.
-3. **Faults**: :meth:`ConfirmationEngine.fault` takes an EVSE out of order inside a tick; each
-   confirmed reservation on it is moved to another free slot or fails with ``other``.
-
-Work is found through the ``(status, next_check_at)`` index (:func:`queries.due_ids`), at most
-``limit`` per queue and tick, plus what the same transaction created or changed and has not flushed
-(so the simulator's new requests that are already due are handled in the tick they arrive). Free
-slots come from the ``(evse, scheduled_start_time)`` index plus the unit of work's in-transaction
-overlay, read once per EVSE and tick, in widening rounds: each request's nearest
-``option_window`` EVSEs first (an :class:`OptionCursor` walks the network nearest-first), then more
-for the requests still without a slot, or with one away from their preferred start, up to all EVSEs
-of their area. Candidate lists of reservations waiting for a retry are kept between ticks.
-
-On SQLite the write transaction holds the write lock from its first statement, so two engines (or
-an engine and a dispatcher) never book the same slot; a reservation changed by someone else between
-our read and our write makes the whole tick roll back (``concurrent_update``) and it is simply
-retried next tick. The engine's copy of the station network is checked against a one-statement
-signature every tick and reloaded when another process faulted, repaired or added anything.
-
-Headless and non-blocking: :meth:`tick` does one bounded batch and returns a :class:`TickResult`;
-:meth:`run_forever` loops until a :class:`threading.Event` is set. A Textual worker can call
-:meth:`tick` from a thread.
+A tick is one transaction through the service's :class:`UnitOfWork`: no-shows expire, due pending
+reservations are assigned together (:func:`charge_tui.engine.assign.assign`), then charged and
+confirmed, retried later or failed; :meth:`ConfirmationEngine.fault` moves or fails what an EVSE
+fault touches. Work is found through the ``(status, next_check_at)`` index, free slots through the
+``(evse, scheduled_start_time)`` index plus the transaction's own bookings. A lost race rolls the
+tick back whole (``concurrent_update``); it is played again next tick. docs/design.md says more.
 """
 
 from __future__ import annotations
@@ -41,8 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import replace
 
 from charge_tui.domain.enums import EvseStatus, FailureReason, Status
 from charge_tui.domain.errors import (
@@ -59,6 +30,7 @@ from charge_tui.engine.assign import Placement, Request, assign, check_placement
 from charge_tui.engine.defaults import DEFAULT_LIMIT, DEFAULT_RETRY_INTERVAL
 from charge_tui.engine.heldcache import HeldCache
 from charge_tui.engine.netindex import NetworkIndex, OptionCursor
+from charge_tui.engine.tickresult import TickResult
 from charge_tui.service import ReservationService, UnitOfWork
 from charge_tui.store import queries
 
@@ -68,55 +40,6 @@ RETRYABLE = frozenset({CONCURRENT_UPDATE, SLOT_UNAVAILABLE})
 MAX_ROUNDS = 3
 #: The first assignment round looks at each request's nearest EVSEs only (then widens).
 DEFAULT_OPTION_WINDOW = 24
-
-
-@dataclass
-class TickResult:
-    """What one tick (or several, added up) did. Counts per outcome."""
-
-    now: int = 0
-    confirmed: int = 0
-    failed_payment: int = 0
-    failed_no_connectors: int = 0
-    failed_other: int = 0
-    expired: int = 0
-    no_shows: int = 0
-    reassigned: int = 0
-    retried: int = 0
-    faults: int = 0
-    skipped: int = 0
-    conflicts: int = 0
-    due: int = 0
-    more: bool = False
-    seconds: float = 0.0
-
-    @property
-    def transitions(self) -> int:
-        """Status changes and reassignments made (events appended)."""
-        return (
-            self.confirmed
-            + self.failed_payment
-            + self.failed_no_connectors
-            + self.failed_other
-            + self.expired
-            + self.no_shows
-            + self.reassigned
-        )
-
-    def add(self, other: TickResult) -> None:
-        for f in fields(self):
-            if f.name == "now":
-                self.now = max(self.now, other.now)
-            elif f.name == "more":
-                self.more = other.more
-            else:
-                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["seconds"] = round(self.seconds, 6)
-        d["transitions"] = self.transitions
-        return {"object": "engine_tick", **d}
 
 
 class ConfirmationEngine:

@@ -35,78 +35,36 @@ Public API (also used by the console's demo mode from a worker thread)::
 from __future__ import annotations
 
 import contextlib
-import gc
 import heapq
 import math
 import random
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from charge_tui.domain.clock import SimulatedClock, env_now
-from charge_tui.domain.enums import EventType, FailureReason, Status
+from charge_tui.domain.enums import Status
 from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Reservation
 from charge_tui.domain.payments import TestModeAuthorizer
-from charge_tui.engine.confirmation import RETRYABLE, ConfirmationEngine, TickResult
+from charge_tui.engine.confirmation import RETRYABLE, ConfirmationEngine
 from charge_tui.engine.network import generate_network
 from charge_tui.engine.requests import Made, RequestFeed, RequestMaker, RequestSpec
-from charge_tui.engine.simconfig import SimConfig, format_time
+from charge_tui.engine.runsettings import run_settings
+from charge_tui.engine.simbehind import writing_behind
+from charge_tui.engine.simconfig import SimConfig
+from charge_tui.engine.simstats import RunTotals, StepStats, TickWork, account, summary
+from charge_tui.engine.tickresult import TickResult
 from charge_tui.engine.workload import Fate, Workload
 from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
 from charge_tui.service.ownwrites import ReservationCache
 from charge_tui.service.uow import Prepared
 from charge_tui.store import queries
 from charge_tui.store.db import Database
-from charge_tui.store.writebehind import WriteBehind, WriteBehindStopped
-
-#: Allocations between two young-generation passes of Python's cyclic garbage collector while a
-#: whole run plays (the default is 700). A run keeps hundreds of thousands of objects alive (the
-#: schedule, the fates, each tick's reservations), and with the default every few hundred
-#: allocations start a pass, some of which walk all of them: a fifth of a large run's time, to
-#: collect almost nothing (a tick makes few reference cycles). See :func:`fewer_gc_passes`.
-GC_YOUNG_THRESHOLD = 50_000
-
-
-@contextlib.contextmanager
-def fewer_gc_passes() -> Iterator[None]:
-    """Raise the collector's first threshold to :data:`GC_YOUNG_THRESHOLD` for the duration (the
-    other thresholds and the collector itself are left as they are), then restore it."""
-    old = gc.get_threshold()
-    if old[0] == 0 or old[0] >= GC_YOUNG_THRESHOLD:
-        yield
-        return
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
-#: Python's thread switch interval while a run plays (the default is 5 ms). While a tick commits,
-#: a thread makes the next tick's requests (:meth:`Simulator._prepare_next`); each time the
-#: committing thread comes back from SQLite it waits for that thread to hand over the interpreter
-#: lock, up to one interval.
-SWITCH_INTERVAL = 0.0005
-
-
-@contextlib.contextmanager
-def run_settings() -> Iterator[None]:
-    """What a whole run sets for its duration and then restores: :func:`fewer_gc_passes` and a
-    :data:`SWITCH_INTERVAL` switch interval (if shorter than the current one)."""
-    old = sys.getswitchinterval()
-    with fewer_gc_passes():
-        if old > SWITCH_INTERVAL:
-            sys.setswitchinterval(SWITCH_INTERVAL)
-        try:
-            yield
-        finally:
-            sys.setswitchinterval(old)
-
+from charge_tui.store.writebehind import WriteBehind
 
 ACTOR_DRIVER = "driver"
 
@@ -119,67 +77,6 @@ def default_start(environ: dict[str, str] | None = None) -> int:
     on any day, shifted in time."""
     at = env_now(environ)
     return at if at is not None else int(time.time()) // 86400 * 86400
-
-
-@dataclass
-class StepStats:
-    """What happened during one or more ticks."""
-
-    ticks: int = 0
-    created: int = 0
-    rejected: int = 0
-    confirmed: int = 0
-    completed: int = 0
-    cancelled: int = 0
-    late_cancellations: int = 0
-    expired: int = 0
-    no_shows: int = 0
-    failed_payment: int = 0
-    failed_no_connectors: int = 0
-    failed_other: int = 0
-    reassigned: int = 0
-    retried: int = 0
-    faults: int = 0
-    repairs: int = 0
-    events: int = 0
-    fees: int = 0
-    sim_time: int = 0
-    wall_seconds: float = 0.0
-
-    @property
-    def failed(self) -> int:
-        return self.failed_payment + self.failed_no_connectors + self.failed_other
-
-    def add(self, other: StepStats) -> None:
-        for f in fields(self):
-            if f.name == "sim_time":
-                self.sim_time = max(self.sim_time, other.sim_time)
-            else:
-                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["failed"] = self.failed
-        d["wall_seconds"] = round(self.wall_seconds, 6)
-        return d
-
-
-@dataclass
-class _Run:
-    """Totals over the run (what :meth:`Simulator.kpis` reports)."""
-
-    stats: StepStats = field(default_factory=StepStats)
-    by_status: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
-    cancelled_pending: int = 0
-    cancelled_confirmed: int = 0
-    expired_pending: int = 0
-    decisions_confirmed: int = 0
-    decisions_failed: int = 0
-    fee_by_kind: dict[str, int] = field(
-        default_factory=lambda: {"reservation": 0, "late_cancellation": 0, "no_show": 0}
-    )
-    delivered_seconds: int = 0
-    booked_seconds: int = 0
 
 
 class Simulator:
@@ -214,7 +111,7 @@ class Simulator:
         self._next_tick = self.start + config.tick_seconds
         self._stop = threading.Event()
         self._ready = False
-        self._run = _Run()
+        self._run = RunTotals()
         self._heap: list[tuple[int, int, int, str, int]] = []
         # The requests of coming ticks made while an earlier one committed, by tick.
         self._prepared: dict[int, list[tuple[Prepared | ChargeError, Fate]]] = {}
@@ -366,58 +263,8 @@ class Simulator:
         self.interrupted = self._stop.is_set() and not self.finished
         return self.stats
 
-    @contextlib.contextmanager
-    def _writing_behind(self) -> Iterator[None]:
-        """With :attr:`write_behind` on a SQLite file: start the writer process, load what the
-        run reads into memory (the network, every reservation that can still change, every held
-        slot), play, then wait for the writer to commit everything (or raise what stopped it)."""
-        service, db = self.service, self.service.db
-        if not self.write_behind or db.sqlite_path is None or service.write_behind is not None:
-            yield
-            return
-        writer = WriteBehind(db.sqlite_path, **db.writer_settings)  # type: ignore[arg-type]
-        cache = service.reservation_cache
-        assert cache is not None
-        try:
-            # After the writer has read the store's data_version: a write by anyone else from
-            # here on stops it.
-            with service.transaction() as uow:
-                self.engine.network(uow)
-                cache.load_all(uow.conn)
-                self.engine.held_cache.load_all(uow.conn, self.evse_ids, uow.now)
-            service.write_behind = self._writer = writer
-            maker = self.requests
-            if maker is not None and maker.last_tick is None and not self._prepared:
-                # The requests too are made in a process of their own, the ticks in order (only
-                # from the start of the run: the maker here has made none yet).
-                self._feed = RequestFeed(
-                    maker.spec, self._next_tick, self.config.tick_seconds, self.end
-                )
-            try:
-                yield
-                writer.drain()
-            except WriteBehindStopped as exc:
-                at = f" at {format_time(exc.label)} (simulated)" if exc.label else ""
-                raise WriteBehindStopped(
-                    f"the simulation stopped{at}: {exc}; every tick before it is in the store, "
-                    "whole",
-                    exc.label,
-                    exc.reason,
-                ) from None
-            finally:
-                service.write_behind = self._writer = None
-                if self._feed is not None:
-                    self._feed.close()
-                    self._feed = None
-                    assert self.requests is not None
-                    # Ours made nothing meanwhile: it catches up if the run goes on.
-                    self.requests = RequestMaker(self.requests.spec)
-                    self.workload = self.requests.workload
-                # The store is the truth again: what was kept for the detached run is dropped.
-                cache.clear()
-                self.engine.invalidate_network()
-        finally:
-            writer.close()
+    def _writing_behind(self) -> contextlib.AbstractContextManager[None]:
+        return writing_behind(self)
 
     # ----------------------------------------------------------------- one tick
     def _push(self, at: int, kind: int, key: str, expected: int = 0) -> None:
@@ -444,7 +291,7 @@ class Simulator:
         self._run.stats.add(local.stats)
         return local.stats
 
-    def _try_tick(self, t: int) -> _TickWork:
+    def _try_tick(self, t: int) -> TickWork:
         due: list[tuple[int, int, int, str, int]] = []
         while self._heap and self._heap[0][0] <= t:
             due.append(heapq.heappop(self._heap))
@@ -456,7 +303,7 @@ class Simulator:
         finish: Callable[[], None] | None = None
         try:
             with self.service.transaction() as uow:
-                local = _TickWork()
+                local = TickWork()
                 self._scheduled(uow, due, local)
                 self._faults_due(uow, t, local)
                 self._arrivals(uow, arriving, local)
@@ -525,7 +372,7 @@ class Simulator:
 
         return finish
 
-    def _scheduled(self, uow: UnitOfWork, due: list, local: _TickWork) -> None:
+    def _scheduled(self, uow: UnitOfWork, due: list, local: TickWork) -> None:
         # A driver's cancellation or arrival is for a reservation of this run; once the run has
         # seen it end (its fate forgotten) neither can do anything, so it is not even read.
         fates = self._fates
@@ -559,7 +406,7 @@ class Simulator:
             return r.scheduled_start_time is not None and now < r.scheduled_start_time
         return False
 
-    def _faults_due(self, uow: UnitOfWork, t: int, local: _TickWork) -> None:
+    def _faults_due(self, uow: UnitOfWork, t: int, local: TickWork) -> None:
         while self._next_fault is not None and self._next_fault <= t:
             # An EVSE still up (not down, not faulted earlier in this tick), drawn uniformly in
             # id order, without building that list: skip the positions of the others.
@@ -585,7 +432,7 @@ class Simulator:
         self,
         uow: UnitOfWork,
         arriving: list[tuple[Prepared | ChargeError, Fate]],
-        local: _TickWork,
+        local: TickWork,
     ) -> None:
         for made, fate in arriving:
             if isinstance(made, ChargeError):
@@ -594,89 +441,20 @@ class Simulator:
             r = uow.add_prepared(made, actor=ACTOR_DRIVER)
             local.created.append((r.id, fate))
 
-    def _account(self, uow: UnitOfWork, local: _TickWork, engine: TickResult) -> None:
-        s = local.stats
-        s.created = len(local.created)
-        s.retried = engine.retried
-        s.faults = local.engine.faults
-        s.events = len(local.created) + len(uow.transitions)
-        created_now = dict(local.created)
-        for tr in uow.transitions:
-            before, after = tr.before, tr.after
-            fee = after.fees_charged - before.fees_charged
-            s.fees += fee
-            et = tr.event_type
-            local.transitions.append((after.id, before.status, after.status))
-            if et is EventType.CONFIRMED:
-                s.confirmed += 1
-                local.fee_kind["reservation"] += fee
-            elif et is EventType.REASSIGNED:
-                s.reassigned += 1
-            elif et is EventType.COMPLETED:
-                s.completed += 1
-                assert after.scheduled_start_time is not None
-                assert after.scheduled_end_time is not None
-                local.delivered += self._clip(after.scheduled_start_time, after.scheduled_end_time)
-            elif et is EventType.CANCELLED:
-                s.cancelled += 1
-                if fee:
-                    s.late_cancellations += 1
-                    local.fee_kind["late_cancellation"] += fee
-            elif et is EventType.EXPIRED:
-                if before.status is Status.CONFIRMED:
-                    s.no_shows += 1
-                    local.fee_kind["no_show"] += fee
-                else:
-                    s.expired += 1
-            elif et is EventType.FAILED:
-                reason = after.failure_reason
-                if reason is FailureReason.PAYMENT_FAILED:
-                    s.failed_payment += 1
-                elif reason is FailureReason.NO_AVAILABLE_CONNECTORS:
-                    s.failed_no_connectors += 1
-                else:
-                    s.failed_other += 1
-            if et in (EventType.CONFIRMED, EventType.REASSIGNED):
-                fate = created_now.get(after.id) or self._fates.get(after.id)
-                if fate is not None and not fate.no_show:
-                    assert after.scheduled_start_time is not None
-                    local.arrivals.append(
-                        (
-                            after.scheduled_start_time + fate.arrival_offset,
-                            after.id,
-                            after.scheduled_start_time,
-                        )
-                    )
+    def _account(self, uow: UnitOfWork, local: TickWork, engine: TickResult) -> None:
+        account(uow, local, engine, self._fates, self._clip)
 
     def _clip(self, start: int, end: int) -> int:
         return max(0, min(end, self.end) - max(start, self.start))
 
-    def _commit(self, local: _TickWork) -> None:
-        run = self._run
+    def _commit(self, local: TickWork) -> None:
         for rid, fate in local.created:
             self._mine.add(rid)
             self._fates[rid] = fate
-            run.by_status[Status.PENDING] += 1
             if fate.cancel_at is not None:
                 self._push(fate.cancel_at, _CANCEL, rid)
-        for rid, before, after in local.transitions:
-            if rid not in self._mine:
-                continue
-            run.by_status[before] -= 1
-            run.by_status[after] += 1
-            if before is Status.PENDING and after is Status.CONFIRMED:
-                run.decisions_confirmed += 1
-            elif before is Status.PENDING and after is Status.FAILED:
-                run.decisions_failed += 1
-            if after is Status.CANCELLED:
-                if before is Status.PENDING:
-                    run.cancelled_pending += 1
-                else:
-                    run.cancelled_confirmed += 1
-            if after is Status.EXPIRED and before is Status.PENDING:
-                run.expired_pending += 1
-            if after.terminal:
-                self._fates.pop(rid, None)
+        for rid in self._run.apply(local, self._mine):
+            self._fates.pop(rid, None)
         for at, rid, expected in local.arrivals:
             self._push(at, _ARRIVE, rid, expected)
         for evse, repair_at in local.faulted:
@@ -684,81 +462,24 @@ class Simulator:
             self._push(repair_at, _RESTORE, evse)
         for evse in local.restored:
             self._down.discard(evse)
-        for kind, fee in local.fee_kind.items():
-            run.fee_by_kind[kind] += fee
-        run.delivered_seconds += local.delivered
 
     # ----------------------------------------------------------------- results
     def kpis(self) -> dict[str, Any]:
         """The KPI summary of SPEC §6 for what has run so far (plain JSON-able dict)."""
-        run, s = self._run, self._run.stats
-        decisions = run.decisions_confirmed + run.decisions_failed
-        evse_seconds = max(1, len(self.evse_ids)) * max(1, self.clock.now() - self.start)
         currency = "usd"
         if self.workload is not None and self.workload.stations:
             currency = self.workload.stations[0].pricing.currency
-        tps = s.events / s.wall_seconds if s.wall_seconds > 0 else 0.0
-        return {
-            "object": "simulation_summary",
-            "seed": self.config.seed,
-            "start": self.start,
-            "end": self.end,
-            "simulated_until": self.clock.now(),
-            "simulated_hours": round((self.clock.now() - self.start) / 3600, 3),
-            "finished": self.finished,
-            "interrupted": self.interrupted,
-            "stations": self.station_count,
-            "evses": len(self.evse_ids),
-            "reservations": {
-                "created": s.created,
-                "rejected": s.rejected,
-                "by_status": {st.value: run.by_status[st] for st in Status},
-            },
-            "failure_reasons": {
-                FailureReason.NO_AVAILABLE_CONNECTORS.value: s.failed_no_connectors,
-                FailureReason.PAYMENT_FAILED.value: s.failed_payment,
-                FailureReason.OTHER.value: s.failed_other,
-            },
-            "acceptance_rate": round(run.decisions_confirmed / decisions, 4) if decisions else None,
-            "confirmation_decisions": decisions,
-            "cancellations": {
-                "before_confirmation": run.cancelled_pending,
-                "after_confirmation": run.cancelled_confirmed,
-                "late": s.late_cancellations,
-            },
-            "no_shows": s.no_shows,
-            "expired_unconfirmed": run.expired_pending,
-            "reassigned": s.reassigned,
-            "station_faults": s.faults,
-            "repairs": s.repairs,
-            "utilisation": round(run.delivered_seconds / evse_seconds, 4),
-            "fees_collected": {
-                "amount": s.fees,
-                "currency": currency,
-                "by_kind": dict(run.fee_by_kind),
-            },
-            "ticks": s.ticks,
-            "events": s.events,
-            "wall_seconds": round(s.wall_seconds, 3),
-            "transitions_per_second": round(tps, 1),
-        }
-
-
-@dataclass
-class _TickWork:
-    """What one tick did, applied to the run only once its transaction committed."""
-
-    stats: StepStats = field(default_factory=StepStats)
-    engine: TickResult = field(default_factory=TickResult)
-    created: list[tuple[str, Fate]] = field(default_factory=list)
-    transitions: list[tuple[str, Status, Status]] = field(default_factory=list)
-    arrivals: list[tuple[int, str, int]] = field(default_factory=list)
-    faulted: list[tuple[str, int]] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
-    fee_kind: dict[str, int] = field(
-        default_factory=lambda: {"reservation": 0, "late_cancellation": 0, "no_show": 0}
-    )
-    delivered: int = 0
+        return summary(
+            self._run,
+            seed=self.config.seed,
+            start=self.start,
+            end=self.end,
+            now=self.clock.now(),
+            interrupted=self.interrupted,
+            stations=self.station_count,
+            evses=len(self.evse_ids),
+            currency=currency,
+        )
 
 
 def simulation_service(

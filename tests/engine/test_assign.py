@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from charge_tui.domain.enums import ConnectorType
 from charge_tui.domain.model import ServiceArea
-from charge_tui.engine import assign as A
+from charge_tui.engine import placement as P
+from charge_tui.engine import schedule as S
 from charge_tui.engine.assign import Placement, Request, assign, check_placements
 from charge_tui.engine.netindex import NetworkIndex, OptionCursor
 from charge_tui.engine.network import generate_network
@@ -126,7 +127,7 @@ def test_fast_preferred_search_equals_the_generic_one():
     for _ in range(3000):
         evses = [f"e{i}" for i in range(rng.randint(1, 4))]
         busy = {e: random_held(rng, 6) for e in evses}
-        sched = A._Schedule(busy)
+        sched = S.Schedule(busy)
         lo = rng.randrange(0, 150)
         d = rng.randrange(1, 40)
         hi = lo + d + rng.randrange(0, 80)
@@ -143,11 +144,11 @@ def test_fast_preferred_search_equals_the_generic_one():
         generic = None
         key = None
         for evse, dist in r.options:
-            for start, ga, gb in A._candidates(sched, r, evse):
-                k = A._score("pref", r, start, dist, evse, ga, gb)
+            for start, ga, gb in P.candidates(sched, r, evse):
+                k = P.score("pref", r, start, dist, evse, ga, gb)
                 if key is None or k < key:
                     key, generic = k, (evse, start, dist)
-        assert A._best_pref(sched, r) == generic
+        assert P.best_pref(sched, r) == generic
 
 
 def test_fcfs_takes_what_the_service_would_and_batch_does_better():

@@ -14,12 +14,8 @@ from charge_tui.domain.enums import Status
 from charge_tui.domain.ids import IdFactory
 from charge_tui.engine.confirmation import ConfirmationEngine
 from charge_tui.engine.heldcache import HeldCache
-from charge_tui.engine.simulator import (
-    _RESTORE,
-    GC_YOUNG_THRESHOLD,
-    Simulator,
-    fewer_gc_passes,
-)
+from charge_tui.engine.runsettings import GC_YOUNG_THRESHOLD, fewer_gc_passes
+from charge_tui.engine.simulator import _RESTORE, Simulator
 from charge_tui.service import ReservationService
 from charge_tui.store.audit import check_invariants
 from charge_tui.store.db import Database

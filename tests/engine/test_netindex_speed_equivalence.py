@@ -2,8 +2,8 @@
 
 ``OptionCursor`` clips its rings to the area's bounding box and looks only at stations with an
 acceptable available EVSE (``NetworkIndex.cells_for``, kept up to date on faults and repairs);
-``assign`` has inlined versions of its generic search (:func:`_best_pref`, :func:`_best_early`,
-:func:`_best_fit`) that must pick exactly what the generic loop over :func:`_candidates` ranked by
+``assign`` has inlined versions of its generic search (:func:`best_pref`, :func:`best_early`,
+:func:`best_fit`) that must pick exactly what the generic loop over :func:`_candidates` ranked by
 :func:`_score` picks.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import replace
 
 from charge_tui.domain.enums import ConnectorType, EvseStatus
 from charge_tui.domain.model import ServiceArea
-from charge_tui.engine import assign as A
+from charge_tui.engine import placement as P
+from charge_tui.engine import schedule as S
 from charge_tui.engine.netindex import NetworkIndex, OptionCursor
 from charge_tui.engine.network import generate_network
 from tests.engine.test_assign import random_held
@@ -112,11 +113,11 @@ def test_may_reach_is_the_area():
         assert not OptionCursor(index, outside, TYPES).may_reach(s)
 
 
-def _generic(sched: A._Schedule, r: A.Request, rule: str):
+def _generic(sched: S.Schedule, r: S.Request, rule: str):
     best, key = None, None
     for evse, dist in r.options:
-        for start, ga, gb in A._candidates(sched, r, evse):
-            k = A._score(rule, r, start, dist, evse, ga, gb)
+        for start, ga, gb in P.candidates(sched, r, evse):
+            k = P.score(rule, r, start, dist, evse, ga, gb)
             if key is None or k < key:
                 key, best = k, (evse, start, dist)
     return best
@@ -131,7 +132,7 @@ def test_inlined_searches_equal_the_generic_one():
             if rng.random() < 0.2:
                 continue  # not in ``busy`` at all
             busy[e] = random_held(rng, 5)
-        sched = A._Schedule(busy)
+        sched = S.Schedule(busy)
         # Some of the batch's own slots too.
         for k in range(rng.randint(0, 3)):
             e = rng.choice(evses)
@@ -149,10 +150,10 @@ def test_inlined_searches_equal_the_generic_one():
             options.sort(key=lambda o: (o[1], o[0]))
         if rng.random() < 0.1:
             options.append(options[0])
-        r = A.Request("r", lo, hi, d, pref, tuple(options), 0)
+        r = S.Request("r", lo, hi, d, pref, tuple(options), 0)
         for rule in ("early", "fit"):
-            assert A._best_free(sched, r, rule) == _generic(sched, r, rule), rule
+            assert P.best_free(sched, r, rule) == _generic(sched, r, rule), rule
         if options == sorted(options, key=lambda o: (o[1], o[0])):
             # _best_pref stops at the first EVSE free at the preferred start: options must come
             # nearest first (as the engine gives them).
-            assert A._best_free(sched, r, "pref") == _generic(sched, r, "pref")
+            assert P.best_free(sched, r, "pref") == _generic(sched, r, "pref")
