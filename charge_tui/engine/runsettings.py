@@ -1,12 +1,16 @@
-"""The interpreter settings a whole simulator run plays under, set for its duration and then
-restored: fewer garbage-collector passes and a shorter thread switch interval."""
+"""How a simulator run uses the interpreter: fewer garbage-collector passes and a shorter thread
+switch interval for its duration (then restored), and work overlapped in a thread."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: Allocations between two young-generation passes of Python's cyclic garbage collector while a
 #: whole run plays (the default is 700). A run keeps hundreds of thousands of objects alive (the
@@ -50,3 +54,26 @@ def run_settings() -> Iterator[None]:
             yield
         finally:
             sys.setswitchinterval(old)
+
+
+def in_thread(work: Callable[[], T], name: str) -> Callable[[], T]:
+    """Start ``work`` in a daemon thread; returns what joins it and gives its result (or raises
+    what it raised, in the caller's thread)."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # re-raised by ``wait``
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+
+    def wait() -> T:
+        thread.join()
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["result"]  # type: ignore[return-value]
+
+    return wait

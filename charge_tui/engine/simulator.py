@@ -1,29 +1,11 @@
-"""The headless simulator (SPEC §6): plays the world around the store on a simulated clock.
+"""The headless simulator: plays the world around the store on a simulated clock.
 
-Discrete time: the simulated clock advances in ticks of ``tick_seconds`` (60 s by default). Each
-tick is **one transaction** through the service's unit of work, in this order:
-
-1. what drivers and stations scheduled for this tick: EVSE repairs, driver cancellations, drivers
-   arriving for their session (``complete``);
-2. station faults (through the engine: confirmed reservations move or fail with ``other``);
-3. new requests (``create``), drawn from the workload (:mod:`charge_tui.engine.requests`); they
-   are made (validated, with their ids) before the tick's transaction, in a thread while the tick
-   before it commits (:meth:`Simulator._prepare_next`), or in a process of their own when the run
-   writes behind, and a replayed tick uses them again;
-4. the confirmation engine's tick: no-shows expire, due reservations are assigned, charged and
-   confirmed or failed.
-
-Every change goes through the service and the state machine; nothing is written if a tick fails,
-and a tick is never half-written. The run is deterministic for a seed on a fresh store: the
-clock, the ids, the payment declines and the workload all come from streams derived from it.
-
-:attr:`Simulator.write_behind` (``charge-tui simulate`` on a SQLite file, unless paced or
-``--in-process``): :meth:`Simulator.run` reads what its ticks read into memory once, and a writer
-process commits each tick (:mod:`charge_tui.store.writebehind`) while the next is played. The
-run is the same; a write by another connection meanwhile stops it (every tick before it whole)
-instead of being played along, as the in-process path does by replaying the tick.
-
-Public API (also used by the console's demo mode from a worker thread)::
+Each tick (``tick_seconds``) is one transaction through the service's unit of work: what drivers
+and stations scheduled (repairs, cancellations, arrivals), station faults, new requests from the
+workload (made before the transaction, in a thread or a process of their own), then the
+confirmation engine's tick. Nothing is written if a tick fails. A run is deterministic for a seed
+on a fresh store. Written behind (:mod:`charge_tui.engine.simbehind`), a writer process commits
+each tick while the next is played. docs/design.md says more.
 
     sim = Simulator(service, SimConfig(seed=1, hours=24))
     sim.setup()                      # station network if the store has none
@@ -41,25 +23,23 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
-from charge_tui.domain.clock import SimulatedClock, env_now
+from charge_tui.domain.clock import SimulatedClock
 from charge_tui.domain.enums import Status
 from charge_tui.domain.errors import ChargeError
 from charge_tui.domain.ids import IdFactory
-from charge_tui.domain.model import Reservation
-from charge_tui.domain.payments import TestModeAuthorizer
 from charge_tui.engine.confirmation import RETRYABLE, ConfirmationEngine
 from charge_tui.engine.network import generate_network
 from charge_tui.engine.requests import Made, RequestFeed, RequestMaker, RequestSpec
-from charge_tui.engine.runsettings import run_settings
+from charge_tui.engine.runsettings import in_thread, run_settings
 from charge_tui.engine.simbehind import writing_behind
 from charge_tui.engine.simconfig import SimConfig
+from charge_tui.engine.simservice import simulation_service
 from charge_tui.engine.simstats import RunTotals, StepStats, TickWork, account, summary
 from charge_tui.engine.tickresult import TickResult
-from charge_tui.engine.workload import Fate, Workload
-from charge_tui.service import ReservationService, ServiceConfig, UnitOfWork
+from charge_tui.engine.workload import Fate, Workload, driver_can_cancel
+from charge_tui.service import ReservationService, UnitOfWork
 from charge_tui.service.ownwrites import ReservationCache
 from charge_tui.service.uow import Prepared
 from charge_tui.store import queries
@@ -70,13 +50,6 @@ ACTOR_DRIVER = "driver"
 
 # Kinds of scheduled actions, in the order they run when due at the same second.
 _RESTORE, _CANCEL, _ARRIVE = 0, 1, 2
-
-
-def default_start(environ: dict[str, str] | None = None) -> int:
-    """``CHARGE_TUI_NOW`` if set, else the start of today (UTC): the same seed gives the same run
-    on any day, shifted in time."""
-    at = env_now(environ)
-    return at if at is not None else int(time.time()) // 86400 * 86400
 
 
 class Simulator:
@@ -342,33 +315,16 @@ class Simulator:
         return self.requests.make(t)
 
     def _prepare_next(self, t: int) -> Callable[[], None] | None:
-        if self._writer is not None:
-            return None  # nothing commits here to overlap with
-        return self._prepare_in_thread(t)
-
-    def _prepare_in_thread(self, t: int) -> Callable[[], None] | None:
-        """Start making the requests of the tick at ``t`` in a thread; returns what waits for it
-        (None when there is no such tick, or :attr:`overlap` is off). The tick's transaction has
-        flushed and draws no more ids or workload numbers: the run is the same as without the
-        thread."""
-        if not self.overlap or t > self.end or t in self._prepared:
+        """Start making the requests of the tick at ``t`` in a thread while this one commits;
+        returns what waits for them (None when nothing commits here to overlap with, there is no
+        such tick, or :attr:`overlap` is off). The tick's transaction has flushed and draws no
+        more ids or workload numbers: the run is the same as without the thread."""
+        if self._writer is not None or not self.overlap or t > self.end or t in self._prepared:
             return None
-        box: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                box["made"] = self._prepare_arrivals(t)
-            except BaseException as exc:  # re-raised by ``finish``, in the caller's thread
-                box["error"] = exc
-
-        thread = threading.Thread(target=work, name="charge-tui-sim-requests", daemon=True)
-        thread.start()
+        wait = in_thread(lambda: self._prepare_arrivals(t), "charge-tui-sim-requests")
 
         def finish() -> None:
-            thread.join()
-            if "error" in box:
-                raise box["error"]
-            self._prepared[t] = box["made"]
+            self._prepared[t] = wait()
 
         return finish
 
@@ -389,7 +345,7 @@ class Simulator:
             if key not in fates:
                 continue
             r = uow.get(key)
-            if kind == _CANCEL and self._cancellable(r, uow.now):
+            if kind == _CANCEL and driver_can_cancel(r, uow.now):
                 uow.cancel(key, actor=ACTOR_DRIVER)
             elif (
                 kind == _ARRIVE
@@ -397,14 +353,6 @@ class Simulator:
                 and r.scheduled_start_time == expected
             ):
                 uow.complete(key, actor=ACTOR_DRIVER)
-
-    @staticmethod
-    def _cancellable(r: Reservation, now: int) -> bool:
-        if r.status is Status.PENDING:
-            return now < r.latest_end_time
-        if r.status is Status.CONFIRMED:
-            return r.scheduled_start_time is not None and now < r.scheduled_start_time
-        return False
 
     def _faults_due(self, uow: UnitOfWork, t: int, local: TickWork) -> None:
         while self._next_fault is not None and self._next_fault <= t:
@@ -480,21 +428,3 @@ class Simulator:
             evses=len(self.evse_ids),
             currency=currency,
         )
-
-
-def simulation_service(
-    db: Database, config: SimConfig, *, base: ServiceConfig | None = None
-) -> ReservationService:
-    """A service for a deterministic run: simulated clock at the configured start, test-mode
-    payments declining at ``decline_rate``, ids from the seed."""
-    start = config.start if config.start is not None else default_start()
-    base = base or ServiceConfig()
-    return ReservationService(
-        db,
-        clock=SimulatedClock(start),
-        authorizer=TestModeAuthorizer(
-            config.decline_rate, random.Random(f"sim:{config.seed}:payments")
-        ),
-        ids=IdFactory(random.Random(f"sim:{config.seed}:ids")),
-        config=replace(base, confirm_lead=config.confirm_lead),
-    )

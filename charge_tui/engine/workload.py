@@ -29,9 +29,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from charge_tui.domain.enums import ConnectorType
+from charge_tui.domain.enums import ConnectorType, Status
 from charge_tui.domain.geo import EARTH_RADIUS_M
-from charge_tui.domain.model import Station
+from charge_tui.domain.model import Reservation, Station
 from charge_tui.domain.validation import MAX_DURATION, MAX_LEAD, MIN_DURATION
 
 #: Relative request rate per local hour of the day (normalised to a mean of 1 below).
@@ -307,3 +307,13 @@ class Workload:
         no_show = rng.random() < self.p.no_show_rate
         offset = int(rng.triangular(-5 * 60, 15 * 60, 60))
         return Fate(cancel_at, no_show, offset)
+
+
+def driver_can_cancel(r: Reservation, now: int) -> bool:
+    """Whether a driver's planned cancellation still applies: before the window closes while
+    pending, before the slot starts once confirmed."""
+    if r.status is Status.PENDING:
+        return now < r.latest_end_time
+    if r.status is Status.CONFIRMED:
+        return r.scheduled_start_time is not None and now < r.scheduled_start_time
+    return False

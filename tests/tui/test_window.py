@@ -274,9 +274,10 @@ async def test_call_after_paint_runs_once_after_the_paint_or_the_fallback(monkey
     still gets it, after ``PAINT_FALLBACK`` seconds."""
     from textual.app import App
 
+    from charge_tui.tui.widgets import painted_table
     from charge_tui.tui.widgets import reservation_list as rl
 
-    monkeypatch.setattr(rl, "PAINT_FALLBACK", 0.05)
+    monkeypatch.setattr(painted_table, "PAINT_FALLBACK", 0.05)
 
     class Two(App[None]):
         CSS = "#hidden { display: none; }"

@@ -21,7 +21,8 @@ from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.messages import StoreChanged
 from charge_tui.tui.screens.confirm import ConfirmScreen
 from charge_tui.tui.widgets.counts_bar import CountsBar
-from charge_tui.tui.widgets.reservation_list import ReservationList, describe_window
+from charge_tui.tui.widgets.reservation_list import ReservationList
+from charge_tui.tui.widgets.window_status import describe_window
 
 SORT_CYCLE = (SortKey.CREATED, SortKey.PREFERRED, SortKey.UPDATED)
 SEARCH_DELAY = 0.3

@@ -10,75 +10,38 @@ cursor on the same reservation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import tzinfo
 
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.geometry import Region
 from textual.message import Message
-from textual.strip import Strip
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from charge_tui.domain.model import Reservation
 from charge_tui.store import window as win
-from charge_tui.store.listquery import ListQuery, SortKey, plan_search
+from charge_tui.store.listquery import ListQuery
 from charge_tui.store.window import Window
 from charge_tui.tui import keys
 from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.views import COLUMNS, RowView, column_widths, diff_rows, row_view
+from charge_tui.tui.widgets.painted_table import PaintedTable
+from charge_tui.tui.widgets.window_status import describe_window
+from charge_tui.tui.window_request import WindowRequest, read_window
 
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
 #: A diff removing more rows than this rebuilds the table instead (see ``_apply``).
 REBUILD_AFTER = 16
 #: A new window reads at least this many rows first (see ``_first_rows``).
 FIRST_ROWS = 40
-#: Seconds after which ``call_after_paint`` runs its callback even if the table was not painted.
-PAINT_FALLBACK = 0.25
 
 
-class ReservationTable(DataTable):
+class ReservationTable(PaintedTable):
     """The table itself; ``home``/``end`` go to the ends of the store, not of the window."""
 
     BINDINGS = keys.TABLE
-
-    def __init__(self, **kw) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kw)
-        self._after_paint: list[Callable[[], object]] = []
-
-    def call_after_paint(self, callback: Callable[[], object]) -> None:
-        """Run ``callback`` once the table has been painted as it is now: after the next frame
-        that renders it, or after :data:`PAINT_FALLBACK` seconds if none does (the table is
-        hidden, or the terminal is not drawing). Runs once either way.
-
-        Unlike ``call_after_refresh``, which may run before the screen has drawn anything when
-        the table's repaint is not yet scheduled, this waits for the lines to be rendered."""
-        done = False
-
-        def once() -> None:
-            nonlocal done
-            if not done:
-                done = True
-                fallback.stop()  # painted first: the timer has nothing left to do
-                callback()
-
-        fallback = self.set_timer(PAINT_FALLBACK, once)
-        self._after_paint.append(once)
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        lines = super().render_lines(crop)
-        if self._after_paint:
-            pending, self._after_paint = self._after_paint, []
-            for callback in pending:
-                # Queued: it runs after this frame has been composed and shown.
-                self.call_later(callback)
-        return lines
 
     def action_first(self) -> None:
         self.post_message(ReservationList.JumpRequested(to_end=False))
@@ -90,93 +53,6 @@ class ReservationTable(DataTable):
         super().watch_scroll_y(old, new)
         if int(old) != int(new):
             self.post_message(ReservationList.Scrolled())
-
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> list[list[Segment]]:
-        """A body cell of one line without Rich's layout machinery.
-
-        DataTable renders every visible cell again after any change to the table (its cell cache
-        is keyed by an update counter), each through ``Console.render_lines(Styled(Padding(...)))``
-        — most of the cost of a frame. Our body cells are one line of left-aligned text, so the
-        same segments are built directly: the text cropped or padded to the column, the cell
-        padding, the cell's style under the cursor's. Headers and anything else take the
-        general path."""
-        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        cache_key = (
-            row_key,
-            column_key,
-            base_style,
-            cursor,
-            hover,
-            self._show_hover_cursor,
-            self._update_count,
-            self._pseudo_class_state,
-        )
-        cached = self._cell_render_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        row = self.rows[row_key]
-        _label, cells = self._get_row_renderables(row_index)
-        cell = cells[column_index]
-        if (
-            row.height != 1
-            or not isinstance(cell, Text)
-            or cell.justify not in (None, "default", "left")
-            or "\n" in cell.plain
-            or "\t" in cell.plain
-        ):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        component_style, post_style = self._get_styles_to_render_cell(
-            False,
-            False,
-            column_index < self.fixed_columns,
-            hover,
-            cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
-        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        pre_style += component_style
-        pad = self.cell_padding
-        inner = max(0, width - 2 * pad)
-        text = cell
-        if text.cell_len > inner:
-            text = cell.copy()
-            text.truncate(inner, overflow=cell.overflow or "fold")
-        console = self.app.console
-        body = list(text.render(console))
-        if text.style:
-            body = list(Segment.apply_style(body, console.get_style(text.style)))
-        body = Segment.adjust_line_length(body, inner)
-        segments = [Segment(" " * pad), *body, Segment(" " * pad)]
-        line = list(Segment.apply_style(segments, pre_style, post_style))
-        lines = [Segment.adjust_line_length(line, width, style=pre_style + post_style)]
-        self._cell_render_cache[cache_key] = lines
-        return lines
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    kind: str  # first | last | around | forward | backward | refresh
-    query: ListQuery
-    base: Window | None = None
-    target: str | None = None
-    keep: str | None = None
-    max_rows: int | None = None
-    #: Rows to read for a first/last/around window (None: a page).
-    limit: int | None = None
 
 
 class ReservationList(Vertical):
@@ -191,7 +67,7 @@ class ReservationList(Vertical):
         pass
 
     class WindowLoaded(Message):
-        def __init__(self, request: _Request, generation: int, window: Window | None) -> None:
+        def __init__(self, request: WindowRequest, generation: int, window: Window | None) -> None:
             super().__init__()
             self.request = request
             self.generation = generation
@@ -303,20 +179,20 @@ class ReservationList(Vertical):
         self._generation += 1
         self.window = Window(query)
         if select is not None:
-            self._start(_Request("around", query, target=select))
+            self._start(WindowRequest("around", query, target=select))
         else:
-            self._start(_Request("first", query))
+            self._start(WindowRequest("first", query))
 
     def jump(self, to_end: bool) -> None:
         self._generation += 1
-        self._start(_Request("last" if to_end else "first", self.window.query))
+        self._start(WindowRequest("last" if to_end else "first", self.window.query))
 
     def select(self, reservation_id: str) -> None:
         if self.window.index_of(reservation_id) is not None:
             self._move_to(reservation_id, scroll=True)
             return
         self._generation += 1
-        self._start(_Request("around", self.window.query, target=reservation_id))
+        self._start(WindowRequest("around", self.window.query, target=reservation_id))
 
     def live_refresh(self) -> None:
         """The store changed: read the window again (coalesced with a load in flight)."""
@@ -324,11 +200,11 @@ class ReservationList(Vertical):
             self._refresh_wanted = True
             return
         self._start(
-            _Request("refresh", self.window.query, base=self.window, keep=self.highlighted_id)
+            WindowRequest("refresh", self.window.query, base=self.window, keep=self.highlighted_id)
         )
 
     # ------------------------------------------------------------------ loading
-    def _start(self, request: _Request) -> None:
+    def _start(self, request: WindowRequest) -> None:
         if self.is_mounted:
             request = replace(request, max_rows=self._limits()[1])
             if request.kind in ("first", "last", "around"):
@@ -346,25 +222,8 @@ class ReservationList(Vertical):
         self._load(request, self._generation)
 
     @work(thread=True, exclusive=True, group="list-window", exit_on_error=False)
-    def _load(self, request: _Request, generation: int) -> None:
-        d = self.data
-        q = request.query
-        if request.kind == "first":
-            w: Window | None = d.first(q, request.limit)
-        elif request.kind == "last":
-            w = d.last(q, request.limit)
-        elif request.kind == "around":
-            assert request.target is not None
-            w = d.around(q, request.target, request.limit)
-        elif request.kind == "forward":
-            assert request.base is not None
-            w = d.forward(request.base, request.max_rows)
-        elif request.kind == "backward":
-            assert request.base is not None
-            w = d.backward(request.base, request.max_rows)
-        else:
-            assert request.base is not None
-            w = d.refresh(request.base, request.keep, request.max_rows)
+    def _load(self, request: WindowRequest, generation: int) -> None:
+        w = read_window(self.data, request)
         if not get_current_worker().is_cancelled:
             self.post_message(self.WindowLoaded(request, generation, w))
 
@@ -413,12 +272,8 @@ class ReservationList(Vertical):
 
     def _extend_when_painted(self) -> None:
         """Read the pages around a new window (a jump, a new filter, search or sort) only once
-        its rows are on screen.
-
-        The frame that shows them renders every visible cell afresh (~20 ms); a page read in a
-        thread and applied before that frame (the cursor's move after a jump asks for one at
-        once) competed with it for the interpreter and held it back by tens of milliseconds
-        (``end`` in ``benchmarks/console_scale.py``: up to ~85 ms before, ~50 ms since)."""
+        its rows are on screen: a page applied before that frame would compete with it for the
+        interpreter and hold it back (docs/performance.md)."""
         self._awaiting_paint = True
         self._paint_token += 1
         token = self._paint_token
@@ -456,9 +311,8 @@ class ReservationList(Vertical):
         top = int(table.scroll_y)
         bottom = top + visible
         cursor = table.cursor_row if n else 0
-        # A page more at one edge drops rows at the other edge; never the cursor's row (the
-        # viewport can lag behind the cursor just after a jump, and must not pull the window
-        # away from it, nor make it swing back and forth).
+        # A page more at one edge drops rows at the other edge, never the cursor's row (the
+        # viewport can lag behind the cursor after a jump and must not pull the window away).
         cursor_survives_forward = cursor >= n + win.PAGE - max_rows
         cursor_survives_backward = cursor + win.PAGE < max_rows
         if (
@@ -466,13 +320,13 @@ class ReservationList(Vertical):
             and (n == 0 or cursor >= n - margin or bottom >= n - margin // 2)
             and (n == 0 or cursor_survives_forward)
         ):
-            self._start(_Request("forward", w.query, base=w))
+            self._start(WindowRequest("forward", w.query, base=w))
         elif (
             not w.at_start
             and (cursor < margin or top < margin // 2)
             and (cursor_survives_backward or cursor < margin)
         ):
-            self._start(_Request("backward", w.query, base=w))
+            self._start(WindowRequest("backward", w.query, base=w))
 
     # ------------------------------------------------------------------ applying
     def _apply(self, w: Window, focus: str | None) -> None:
@@ -591,31 +445,6 @@ class ReservationList(Vertical):
     def _jump(self, event: JumpRequested) -> None:
         event.stop()
         self.jump(event.to_end)
-
-
-def describe_window(w: Window, counts_total: int | None, loading: bool) -> str:
-    """The status line under the list."""
-    q = w.query
-    arrow = "↓" if q.descending else "↑"
-    parts = [f"sort: {SortKey(q.sort).label} {arrow}"]
-    n = len(w.rows)
-    where = []
-    if not w.at_start:
-        where.append("more above")
-    if not w.at_end:
-        where.append("more below")
-    shown = f"{n:,} row{'' if n == 1 else 's'} in view"
-    if counts_total is not None and not q.search:
-        shown += f" of {counts_total:,}"
-    parts.append(shown + (f" ({', '.join(where)})" if where else ""))
-    if q.search:
-        line = f"search {plan_search(q.search).label} “{q.search}”"
-        if w.scanned:
-            line += f" ({w.scanned:,} rows scanned)"
-        parts.append(line)
-    if loading:
-        parts.append("loading…")
-    return "  ·  ".join(parts)
 
 
 __all__ = ["ReservationList", "ReservationTable", "describe_window"]
