@@ -1,6 +1,6 @@
 """Regenerate ``screenshots/*.svg`` from the real console.
 
-Each screen is run headless (``App.run_test``) on the sample store (``charge_tui.tui.sample``:
+Each screen is run headless (``App.run_test``) on the sample store (``tests.sample_store``:
 a seeded station network and reservations moved through their transitions on a frozen clock), with
 local time UTC, so the pictures are the same on every machine and never drift from the code. The
 demo picture runs the real simulator inside the console for three simulated hours, then pauses it.
@@ -13,8 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+# The sample store is test data (tests/sample_store.py), not part of the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -70,7 +75,7 @@ async def main(out: Path) -> None:
     from charge_tui.store.db import Database
     from charge_tui.tui.app import ChargeApp
     from charge_tui.tui.demo import DemoDriver
-    from charge_tui.tui.sample import SAMPLE_NOW, build_sample_store
+    from tests.sample_store import SAMPLE_NOW, build_sample_store
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -131,8 +131,8 @@ class ChargeApp(App[None]):
     # ------------------------------------------------------------------ store watcher
     def poll(self) -> None:
         """Timer: ask (off the UI thread) whether the store changed. One check at a time."""
-        if self._polling or isinstance(self.screen, ErrorScreen):
-            return
+        if self._polling or not self.screen_stack or isinstance(self.screen, ErrorScreen):
+            return  # (no screen: the app is shutting down)
         if time.monotonic() < self._poll_resume_at:
             return
         self._polling = True

@@ -16,7 +16,7 @@ from charge_tui.domain.enums import Action
 from charge_tui.domain.ids import IdFactory
 from charge_tui.service import ReservationService
 from charge_tui.store.db import Database
-from charge_tui.tui.sample import SAMPLE_NOW, build_sample_store
+from tests.sample_store import SAMPLE_NOW, build_sample_store
 from tests.tui.conftest import SIZE, make_app, settle
 from tests.tui.test_list import cell, highlighted, rows
 

@@ -1,5 +1,5 @@
 """Fixtures for the console tests: a real SQLite store built through the service (the sample
-store of ``charge_tui.tui.sample``: seeded network, reservations moved through their transitions
+store of ``tests.sample_store``: seeded network, reservations moved through their transitions
 on a frozen clock), local time pinned to UTC, and helpers to let workers finish."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from charge_tui.domain.ids import IdFactory
 from charge_tui.service import ReservationService
 from charge_tui.store.db import Database
 from charge_tui.tui.app import ChargeApp
-from charge_tui.tui.sample import SAMPLE_NOW, build_sample_store
+from tests.sample_store import SAMPLE_NOW, build_sample_store
 
 SIZE = (120, 36)
 

@@ -7,9 +7,9 @@ from textual.widgets import Input, Select, SelectionList, Static, TextArea
 
 from charge_tui.domain.enums import Status
 from charge_tui.tui.form import FormValues, build, describe_time, field_for_param, parse_metadata
-from charge_tui.tui.sample import SAMPLE_NOW
 from charge_tui.tui.screens.create import CreateScreen
 from charge_tui.tui.screens.list import ListScreen
+from tests.sample_store import SAMPLE_NOW
 from tests.tui.conftest import SIZE, make_app, settle
 from tests.tui.helpers import highlighted, rows
 

@@ -11,10 +11,10 @@ from charge_tui.store.db import Database
 from charge_tui.tui.app import ChargeApp
 from charge_tui.tui.commands import ScreenCommands
 from charge_tui.tui.demo import DemoDriver
-from charge_tui.tui.sample import SAMPLE_NOW
 from charge_tui.tui.screens.help import HelpScreen
 from charge_tui.tui.screens.inspect import InspectScreen
 from charge_tui.tui.screens.list import ListScreen
+from tests.sample_store import SAMPLE_NOW
 from tests.tui.conftest import SIZE, make_app, settle
 from tests.tui.helpers import plain, rows
 

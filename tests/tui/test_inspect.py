@@ -10,10 +10,10 @@ from textual.widgets import Button, Static
 
 from charge_tui.domain.api import reservation_to_api
 from charge_tui.domain.enums import Action, FailureReason, Status
-from charge_tui.tui.sample import SAMPLE_NOW
 from charge_tui.tui.screens.confirm import ConfirmScreen
 from charge_tui.tui.screens.fail import FailScreen
 from charge_tui.tui.screens.inspect import InspectScreen
+from tests.sample_store import SAMPLE_NOW
 from tests.tui.conftest import SIZE, make_app, other_service, settle
 from tests.tui.helpers import plain
 

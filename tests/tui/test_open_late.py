@@ -17,10 +17,10 @@ from charge_tui.store.firstread import FirstReadUnavailable, open_first_read
 from charge_tui.store.listquery import ListQuery
 from charge_tui.tui.app import ChargeApp
 from charge_tui.tui.data import ConsoleData
-from charge_tui.tui.sample import SAMPLE_NOW
 from charge_tui.tui.screens.error import ErrorScreen
 from charge_tui.tui.screens.list import ListScreen
 from charge_tui.tui.widgets.counts_bar import CountChip
+from tests.sample_store import SAMPLE_NOW
 from tests.tui.conftest import SIZE, settle
 from tests.tui.helpers import cancel_from_the_list, cell, rows
 

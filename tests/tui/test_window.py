@@ -17,8 +17,8 @@ from charge_tui.store import window as window_module
 from charge_tui.store.db import Database
 from charge_tui.store.listing import ListQuery, SortKey
 from charge_tui.store.tables import reservations as R
-from charge_tui.tui.sample import SAMPLE_NOW
 from charge_tui.tui.widgets.reservation_list import ReservationList
+from tests.sample_store import SAMPLE_NOW
 from tests.tui.conftest import SIZE, make_app, settle
 from tests.tui.helpers import highlighted, rows, table, window
 
