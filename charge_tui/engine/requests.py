@@ -2,7 +2,7 @@
 
 :class:`RequestMaker` makes the requests of one tick (``make(t)``): the workload's draws for the
 tick (:mod:`charge_tui.engine.workload`), each made into its pending reservation as a transaction
-at ``t`` would (:func:`charge_tui.service.uow.prepare_create`: validated, its ids drawn), or the
+at ``t`` would (:func:`charge_tui.service.prepare.prepare_create`: validated, its ids drawn), or the
 error it gets. It reads nothing from the store, and its ids come from a stream of their own
 (``sim:<seed>:request-ids``, with the store's history when it has one: ``RequestSpec.history``),
 so the requests of a run are the same wherever they are made:
@@ -30,7 +30,7 @@ from charge_tui.domain.errors import ChargeError, StoreUnavailable
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Station
 from charge_tui.engine.workload import Fate, Workload, WorkloadParams
-from charge_tui.service.uow import Prepared, ServiceConfig, prepare_create
+from charge_tui.service.prepare import Prepared, ServiceConfig, prepare_create
 from charge_tui.store.helperproc import HELPER_NICE, start_python, widen_pipe
 
 #: One request of a tick: its pending reservation and creation event id, or why it was refused;

@@ -10,9 +10,7 @@ import sys
 #: How much lower the helpers' scheduling priority is than their starter's (``nice``, within the
 #: same session, so that Linux's per-session scheduling groups do not undo it): on a machine with
 #: fewer free cores than busy processes, the starter (the simulator's main thread, the one every
-#: tick waits for) keeps its core, and the helpers share what is left. On the 2-core reference
-#: machine a 24 h benchmark run took 16.6–16.8 s at 5 against 17.5–18.7 s at 0; 5, 10 and 19 were
-#: alike within the noise.
+#: tick waits for) keeps its core, and the helpers share what is left (docs/performance.md).
 HELPER_NICE = 10
 
 #: The directory that holds the ``charge_tui`` package (a checkout or site-packages).

@@ -119,7 +119,7 @@ class ChargeApp(App[None]):
     def _fewer_gc_pauses(self) -> None:
         """Textual makes many short-lived objects per frame; with the default thresholds Python
         runs a full collection every few seconds, which walks every object the process holds
-        (Textual, the store layer, SQLAlchemy's caches) and stalls a frame by 50-130 ms. The
+        (Textual, the store layer, SQLAlchemy's caches) and stalls a frame. The
         objects made while starting are frozen out of the collections (``gc.freeze``, again once
         the store is open), and the young generation is collected every 50,000 allocations
         instead of 700 (as the simulator does); both are restored when the app ends."""
