@@ -325,13 +325,6 @@ class Codec:
         """Column name -> value, every column."""
         return dict(zip(self.names, self.values(r), strict=True))
 
-    def insert_sql(self, table: str = "reservations") -> str:
-        """``INSERT`` of one row, every column, ``?`` placeholders (SQLite's DB-API)."""
-        return (
-            f"INSERT INTO {table} ({', '.join(self.names)}) "
-            f"VALUES ({', '.join('?' for _ in self.names)})"
-        )
-
     @property
     def select_list(self) -> str:
         """Every column, in order, for a ``SELECT`` read back with :meth:`from_values`."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from charge_tui.domain.codec import RESERVATION
+from charge_tui.domain.codec import RESERVATION, Codec
 from charge_tui.domain.enums import EvseStatus
 from charge_tui.domain.errors import CONCURRENT_UPDATE, ChargeError
 from charge_tui.domain.model import Event, Reservation, Station
@@ -34,7 +34,16 @@ from charge_tui.store.writebehind import Statement
 
 R = t.reservations
 
-INSERT_RESERVATION_SQL = RESERVATION.insert_sql()
+
+def insert_sql(codec: Codec, table: str = "reservations") -> str:
+    """``INSERT`` of one row, every column of ``codec``, ``?`` placeholders (SQLite's DB-API)."""
+    return (
+        f"INSERT INTO {table} ({', '.join(codec.names)}) "
+        f"VALUES ({', '.join('?' for _ in codec.names)})"
+    )
+
+
+INSERT_RESERVATION_SQL = insert_sql(RESERVATION)
 INSERT_EVENT_SQL = (
     f"INSERT INTO reservation_events ({', '.join(EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"

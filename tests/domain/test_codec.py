@@ -17,6 +17,7 @@ from charge_tui.domain.machine import create
 from charge_tui.domain.model import Reservation
 from charge_tui.domain.validation import validate_create
 from charge_tui.store.tables import reservation_columns
+from charge_tui.store.writes import insert_sql
 from tests.factories import NOW, params
 
 
@@ -80,7 +81,7 @@ def test_rows_go_through_real_sql_and_come_back_equal(codec, tmp_path):
     engine.dispose()
     r = tagged() if codec is EXTENDED else create(validate_create(params(), NOW), "rsv_x", NOW)
     conn = sqlite3.connect(path)
-    conn.execute(codec.insert_sql(), codec.values(r))
+    conn.execute(insert_sql(codec), codec.values(r))
     row = conn.execute(f"SELECT {codec.select_list} FROM reservations").fetchone()
     assert codec.from_values(row) == r
     changes = {"status": Status.CANCELLED, "updated": NOW + 60, "version": 2}
