@@ -10,6 +10,8 @@ PARAMETER_INVALID = "parameter_invalid"
 PARAMETER_UNKNOWN = "parameter_unknown"
 RESOURCE_MISSING = "resource_missing"
 UNEXPECTED_STATE = "reservation_unexpected_state"
+#: Faulting an EVSE that is out of order already, restoring one that is not.
+EVSE_UNEXPECTED_STATE = "evse_unexpected_state"
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 CONCURRENT_UPDATE = "concurrent_update"
 NO_AVAILABLE_CONNECTORS = "no_available_connectors"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from charge_tui.domain import machine
+from charge_tui.domain.board import FaultOutcome, SlotOption
 from charge_tui.domain.clock import Clock, clock_from_env
 from charge_tui.domain.enums import Action, FailureReason, Status
 from charge_tui.domain.errors import (
@@ -20,6 +21,7 @@ from charge_tui.domain.errors import (
 from charge_tui.domain.ids import IdFactory
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.payments import Authorizer, TestModeAuthorizer
+from charge_tui.service import faults
 from charge_tui.service.ownwrites import ReservationCache
 from charge_tui.service.uow import NO_STORE, ServiceConfig, UnitOfWork
 from charge_tui.store import failures, listing, queries
@@ -29,6 +31,15 @@ from charge_tui.store.queries import Page
 from charge_tui.store.writebehind import Statement, WriteBehind
 
 T = TypeVar("T")
+
+
+class _RollBack(Exception):
+    """Raised inside a transaction to undo it on purpose (a preview), carrying its result."""
+
+    def __init__(self, outcome: FaultOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
 
 #: deadlock_detected, serialization_failure, lock_not_available: a retry can succeed.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
@@ -211,13 +222,38 @@ class ReservationService:
         return simple[action](rid, actor=actor, expected_version=version)
 
     def fault_evse(self, evse_id: str, *, actor: str = "dispatcher") -> list[Reservation]:
-        return self._write(lambda u: u.fault_evse(evse_id, actor=actor))
+        """Take an EVSE out of order (its confirmed reservations move or fail); the ones touched."""
+        return [e.after for e in self.fault_outcome(evse_id, actor=actor).effects]
+
+    def fault_outcome(
+        self, evse_id: str, *, actor: str = "dispatcher", preview: bool = False
+    ) -> FaultOutcome:
+        """Fault an EVSE and say what it did to each reservation on it; with ``preview``, the
+        same transaction rolled back: what it would do now, nothing written."""
+        try:
+            with self.transaction() as uow:
+                outcome = faults.fault(uow, evse_id, actor=actor, applied=not preview)
+                if preview:
+                    raise _RollBack(outcome)
+        except _RollBack as rolled_back:
+            return rolled_back.outcome
+        return outcome
+
+    def restore_evse(self, evse_id: str) -> None:
+        """Put an out-of-order EVSE back in service (``unexpected_state`` if it is not)."""
+        self._write(lambda u: faults.restore(u, evse_id))
 
     def add_stations(self, stations: list[Station]) -> list[Station]:
         return self._write(lambda u: u.add_stations(stations))
 
-    def restore_evse(self, evse_id: str) -> None:
-        self._write(lambda u: u.restore_evse(evse_id))
+    def slot_options(self, rid: str, *, limit: int = 50) -> list[SlotOption]:
+        """The free slots ``rid`` could take now, best first (as ``confirm`` and ``reassign``
+        rank them; a confirmed reservation's own EVSE is left out, as ``reassign`` does)."""
+        with self.reading() as conn:
+            uow = self._unit_of_work(conn)
+            r = uow.get(rid)
+            exclude = r.evse if r.status is Status.CONFIRMED else None
+            return uow.ranked_slots(r, exclude_evse=exclude, limit=limit)
 
     # ------------------------------------------------------------------- reads
     def retrieve(self, rid: str) -> Reservation:

@@ -3,7 +3,10 @@ dispatcher names, as this transaction sees the schedule (its own bookings includ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from charge_tui.domain import machine
+from charge_tui.domain.board import SlotOption
 from charge_tui.domain.enums import Action
 from charge_tui.domain.errors import SLOT_UNAVAILABLE, UNEXPECTED_STATE, ChargeError
 from charge_tui.domain.machine import Assignment
@@ -37,24 +40,44 @@ class SlotSearch(Tracked):
     ) -> Assignment | None:
         """Best slot: closest to the preferred start, then nearest station, then EVSE id.
         ``source``: as for :meth:`busy`."""
+        best = min(
+            self._options(r, exclude_evse, candidates, source), key=lambda o: o[0], default=None
+        )
+        return best[1] if best else None
+
+    def ranked_slots(
+        self, r: Reservation, *, exclude_evse: str | None = None, limit: int = 50
+    ) -> list[SlotOption]:
+        """Each candidate EVSE's best slot for ``r``, best first, in :meth:`find_slot`'s order
+        (so the first is the slot ``confirm``/``reassign`` would take): the console's picker."""
+        ranked = sorted(self._options(r, exclude_evse, None, None), key=lambda o: o[0])
+        return [
+            SlotOption(a.station, a.evse, a.start, a.end, a.start - r.preferred_start_time, dist)
+            for (_shift, dist, _id), a in ranked[:limit]
+        ]
+
+    def _options(
+        self,
+        r: Reservation,
+        exclude_evse: str | None,
+        candidates: list[tuple[Station, Evse, float]] | None,
+        source: HeldSource | None,
+    ) -> Iterator[tuple[tuple[int, float, str], Assignment]]:
+        """(score, assignment) of the best start on each candidate EVSE that has one."""
         lo = max(r.earliest_start_time, self.now)
         hi = r.latest_end_time
         if hi - lo < r.duration:
-            return None
+            return
         cands = candidates if candidates is not None else self.candidates(r)
         cands = [c for c in cands if c[1].id != exclude_evse]
         if not cands:
-            return None
+            return
         busy = self.busy([c[1].id for c in cands], lo, hi, exclude=r.id, source=source)
-        best: tuple[tuple[int, float, str], Assignment] | None = None
         for station, evse, dist in cands:
             start = best_start(busy[evse.id], lo, hi, r.duration, r.preferred_start_time)
-            if start is None:
-                continue
-            score = (abs(start - r.preferred_start_time), dist, evse.id)
-            if best is None or score < best[0]:
-                best = (score, Assignment(station, evse, start, start + r.duration))
-        return best[1] if best else None
+            if start is not None:
+                score = (abs(start - r.preferred_start_time), dist, evse.id)
+                yield score, Assignment(station, evse, start, start + r.duration)
 
     def _explicit_assignment(self, r: Reservation, evse_id: str, start: int | None) -> Assignment:
         found = queries.get_evse(self.conn, evse_id)

@@ -14,6 +14,7 @@ ends; the dialect-specific parts say so.
 - 3: every index declared in ``tables.py`` exists (console sort orders and search).
 - 4: drop ``ix_reservations_updated``, made redundant by ``(updated, id)`` (one index fewer to
   maintain on every write).
+- 5: the station board's index, stations by ``(name, id)`` (the declared indexes again).
 
 A database without ``schema_meta`` is a new store only if nothing else lives in it: a SQLite file
 that already holds tables (another application's database, given by mistake) is refused with
@@ -97,6 +98,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (2, "no double booking enforced by PostgreSQL", _v2_exclusion),
     (3, "all declared indexes", _v3_indexes),
     (4, "drop a redundant index", _v4_drop_redundant),
+    (5, "stations by name", _v3_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

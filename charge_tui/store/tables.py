@@ -12,7 +12,11 @@ from charge_tui.domain.codec import RESERVATION, Codec
 
 class StationRow(SQLModel, table=True):
     __tablename__ = "stations"
-    __table_args__ = (Index("ix_stations_lat_lon", "latitude", "longitude"),)
+    __table_args__ = (
+        Index("ix_stations_lat_lon", "latitude", "longitude"),
+        # The station board pages stations by name (keyset on name, id).
+        Index("ix_stations_name_id", "name", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     name: str

@@ -7,6 +7,7 @@ import random
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -128,7 +129,14 @@ class ReservationLifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def fault_or_restore(self, data):
         evse = data.draw(st.sampled_from(self.evses))
-        if data.draw(st.booleans()):
+        down = {e.id for s in self.svc.stations() for e in s.evses if e.status.value != "available"}
+        fault = data.draw(st.booleans())
+        if fault == (evse in down):
+            # Faulting a faulted EVSE, restoring a working one: refused, nothing changes.
+            with pytest.raises(ChargeError) as refused:
+                (self.svc.fault_evse if fault else self.svc.restore_evse)(evse)
+            assert refused.value.code == "evse_unexpected_state"
+        elif fault:
             for r in self.svc.fault_evse(evse, actor="prop"):
                 assert r.status in (Status.CONFIRMED, Status.FAILED)
                 assert r.evse != evse or r.status is Status.FAILED
