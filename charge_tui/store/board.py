@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from charge_tui.domain.board import HeldSlot, Period, StationSummary, utilisation
 from charge_tui.domain.enums import SLOT_HOLDING, EvseStatus, Status
@@ -65,6 +65,17 @@ def station_page(
         rows.reverse()
     evses = evses_of(conn, [r["id"] for r in rows])
     return [station_from_row(r, tuple(evses.get(r["id"], ()))) for r in rows]
+
+
+def position(conn: Connection, key: StationKey) -> int:
+    """How many stations come before ``key`` (an index range count: the network is small)."""
+    name, sid = key
+    q = select(func.count()).where(or_(S.c.name < name, and_(S.c.name == name, S.c.id < sid)))
+    return int(conn.execute(q.select_from(S)).scalar() or 0)
+
+
+def station_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(S)).scalar() or 0)
 
 
 def evses_of(conn: Connection, station_ids: Sequence[str]) -> dict[str, list[Evse]]:

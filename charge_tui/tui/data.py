@@ -15,11 +15,12 @@ clock and the state machine, so they never wait for the store.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from charge_tui.domain.board import FaultOutcome, HeldSlot, Period, SlotOption, StationSummary
 from charge_tui.domain.clock import Clock, clock_from_env
 from charge_tui.domain.enums import Action, Status
 from charge_tui.domain.model import Event, Reservation, Station
@@ -29,6 +30,9 @@ from charge_tui.store.window import PAGE, Window, from_first_page
 
 if TYPE_CHECKING:
     from charge_tui.service import ReservationService
+
+#: A station's place in the board's order: (name, id).
+StationKey = tuple[str, str]
 
 T = TypeVar("T")
 
@@ -41,6 +45,21 @@ def _paging() -> ModuleType:
     from charge_tui.store import paging
 
     return paging
+
+
+@dataclass(frozen=True, slots=True)
+class BoardPage:
+    """A page of the station board: its stations, where it starts, the network's size."""
+
+    stations: tuple[StationSummary, ...]
+    #: How many stations come before the first one shown.
+    position: int
+    total: int
+    more_after: bool
+
+    @property
+    def more_before(self) -> bool:
+        return self.position > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +95,7 @@ class ConsoleData:
             self._gate.set()
         self.clock: Clock = service.clock if service is not None else (clock or clock_from_env())
         self._largest: Status | None = None
+        self._names: dict[str, str] = {}
         self._opening: Window | None = None
 
     # ------------------------------------------------------------------ the store
@@ -210,6 +230,73 @@ class ConsoleData:
 
     def stations(self) -> list[Station]:
         return self.service.stations()
+
+    # ---------------------------------------------------------------- station board
+    def board_page(
+        self,
+        period: Period,
+        *,
+        after: StationKey | None = None,
+        before: StationKey | None = None,
+        inclusive: bool = False,
+        limit: int = 50,
+    ) -> BoardPage:
+        """A page of the board's stations with their summaries for ``period`` (see
+        ``store/board.py``): ``limit`` of them, whether more follow, and how many come before."""
+        from charge_tui.store import board
+
+        def read(conn: Any) -> BoardPage:
+            stations = board.station_page(
+                conn, after=after, before=before, limit=limit + 1, inclusive=inclusive
+            )
+            if before is not None:
+                stations, more_after = stations[-limit:], True
+            else:
+                more_after = len(stations) > limit
+                stations = stations[:limit]
+            position = board.position(conn, board.key_of(stations[0])) if stations else 0
+            return BoardPage(
+                tuple(board.summaries(conn, stations, period)),
+                position,
+                board.station_count(conn),
+                more_after,
+            )
+
+        return self._read(read)
+
+    def board_station(self, station_id: str, period: Period) -> tuple[Station, list[HeldSlot]]:
+        """One station with its EVSEs and their held slots in ``period``."""
+        from charge_tui.domain.validation import missing
+        from charge_tui.store import board
+
+        def read(conn: Any) -> tuple[Station, list[HeldSlot]]:
+            station = board.station(conn, station_id)
+            if station is None:
+                raise missing("station", station_id, "station")
+            return station, board.held_slots(conn, [e.id for e in station.evses], period)
+
+        return self._read(read)
+
+    def fault_preview(self, evse_id: str) -> FaultOutcome:
+        return self.service.fault_outcome(evse_id, actor="dispatcher", preview=True)
+
+    def fault(self, evse_id: str) -> FaultOutcome:
+        return self.service.fault_outcome(evse_id, actor="dispatcher")
+
+    def restore(self, evse_id: str) -> None:
+        self.service.restore_evse(evse_id)
+
+    def slot_options(self, reservation_id: str) -> list[SlotOption]:
+        return self.service.slot_options(reservation_id)
+
+    def station_names(self, station_ids: Iterable[str]) -> dict[str, str]:
+        """Names of these stations, remembered (a station's name does not change)."""
+        wanted = {i for i in station_ids if i and i not in self._names}
+        if wanted:
+            from charge_tui.store import board
+
+            self._names.update(self._read(lambda c: board.station_names(c, sorted(wanted))))
+        return self._names
 
     # ---------------------------------------------------------------- writes
     def create(self, params: dict[str, Any], idempotency_key: str | None) -> Reservation:

@@ -45,6 +45,7 @@ TABLE = [
 
 LIST = [
     Binding("n", "new", "New", id="list.new"),
+    Binding("b", "board", "Station board", id="list.board"),
     Binding("c", "cancel", "Cancel", id="list.cancel"),
     Binding("slash", "search", "Search", id="list.search"),
     Binding("s", "sort", "Sort", id="list.sort"),
@@ -79,6 +80,47 @@ CREATE = [
     Binding("escape", "back", "Back", id="create.back"),
 ]
 
+#: The station board (``b`` from the list).
+BOARD = [
+    Binding("escape", "back", "Back", id="board.back"),
+    Binding("left_square_bracket", "shift(-3600)", "−1 h", id="board.earlier"),
+    Binding("right_square_bracket", "shift(3600)", "+1 h", id="board.later"),
+    Binding("left_curly_bracket", "shift(-86400)", "−1 day", id="board.day_earlier"),
+    Binding("right_curly_bracket", "shift(86400)", "+1 day", id="board.day_later"),
+    Binding("full_stop", "now", "Now", id="board.now"),
+    Binding("z", "zoom", "Zoom", id="board.zoom"),
+    Binding("tab", "switch", "Stations/EVSEs", id="board.switch", show=False),
+]
+
+#: The board's station list.
+STATIONS = [
+    Binding("enter", "select_cursor", "Its reservations", id="board.station.reservations"),
+]
+
+#: The board's EVSE timelines.
+TIMELINE = [
+    Binding("up,k", "row(-1)", "EVSE above", id="board.evse.up", show=False),
+    Binding("down,j", "row(1)", "EVSE below", id="board.evse.down", show=False),
+    Binding("left,h", "block(-1)", "Earlier block", id="board.block.left", show=False),
+    Binding("right,l", "block(1)", "Later block", id="board.block.right", show=False),
+    Binding("enter", "open", "Open reservation", id="board.block.open"),
+    Binding("F", "evse('fault')", "Fault EVSE", id="board.evse.fault"),
+    Binding("R", "evse('restore')", "Restore EVSE", id="board.evse.restore"),
+]
+
+#: The slot picker (reassign or confirm by choosing).
+PICKER = [
+    Binding("enter", "choose", "Take this slot", id="picker.choose", priority=True),
+    Binding("b", "best", "Take the best", id="picker.best"),
+    Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+]
+
+#: The fault preview.
+FAULT = [
+    Binding("y", "answer(True)", "Fault it", id="fault.yes"),
+    Binding("n,escape", "answer(False)", "Cancel", id="fault.no"),
+]
+
 HELP = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
 PALETTE = Binding("ctrl+p", "command_palette", "Command palette", id="palette")
@@ -93,6 +135,7 @@ def help_sections(demo: bool) -> list[tuple[str, list[Binding]]]:
     everywhere = [b for b in APP if demo or not (b.id or "").startswith("demo.")] + [PALETTE]
     return [
         ("Reservations list", _described(LIST[:1] + TABLE + LIST[1:])),
+        ("Station board", _described(BOARD + STATIONS + TIMELINE)),
         ("Inspect a reservation", _described(INSPECT)),
         ("New reservation form", _described(CREATE)),
         ("Everywhere", everywhere),

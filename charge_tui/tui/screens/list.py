@@ -245,6 +245,18 @@ class ListScreen(Screen):
 
         self.app.push_screen(CreateScreen(self.data, self.zone), created)
 
+    def action_board(self) -> None:
+        from charge_tui.tui.screens.board import BoardScreen
+
+        def chosen(station_id: str | None) -> None:
+            if station_id:
+                # The station's reservations: its id is an indexed prefix search.
+                self.query_one("#search", Input).value = station_id
+                self._apply_search()
+                self.list.table.focus()
+
+        self.app.push_screen(BoardScreen(self.data, self.zone), chosen)
+
     def _inspect(self, reservation_id: str) -> None:
         from charge_tui.tui.screens.inspect import InspectScreen
 
