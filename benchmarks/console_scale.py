@@ -448,6 +448,130 @@ def measure_size(store: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# ------------------------------------------------------------------------------ the station board
+
+
+async def _measure_board(path: Path) -> dict:
+    """The station board on the store at ``path``, its clock at the store's last activity (what
+    a dispatcher on shift sees): ``b`` → the first frame showing the stations and the first
+    station's timelines; ``}`` → the frame showing the next day's timelines; ``F`` on the busiest
+    EVSE of the first station → the frame showing the fault's preview; ``y`` → the frame showing
+    the EVSE out of order. Each from an idle console, medians of ``REPEAT`` (the fault once)."""
+    from textual.widgets import Static
+
+    from charge_tui.cli.console import console_app
+    from charge_tui.domain.board import DAY, faulted
+    from charge_tui.tui.screens.board import BoardScreen
+    from charge_tui.tui.screens.fault import FaultScreen
+    from charge_tui.tui.widgets.timeline import EvseTimelines
+
+    lines = Frames(EvseTimelines)
+    dialogs = Frames(Static)
+    out: dict = {}
+
+    async def quiet(pilot) -> None:
+        from textual.worker import WorkerCancelled
+
+        for _ in range(3):
+            try:
+                await pilot.app.workers.wait_for_complete()
+            except WorkerCancelled:
+                await pilot.pause()
+                await pilot.app.workers.wait_for_complete()
+            await pilot.pause(0.15)
+
+    def board(a) -> BoardScreen | None:
+        return next((s for s in a.screen_stack if isinstance(s, BoardScreen)), None)
+
+    app, close = console_app(f"sqlite:///{path}")
+    async with app.run_test(size=SIZE) as pilot:
+        await quiet(pilot)
+        for _ in range(REPEAT):
+            lines.expect(lambda a: isinstance(a.screen, BoardScreen) and a.screen.shown is not None)
+            t = time.perf_counter()
+            await pilot.press("b")
+            out.setdefault("board_open_runs", []).append(await lines.wait("the board") - t)
+            await quiet(pilot)
+            screen = board(app)
+            for step in (DAY, -DAY):
+                target = screen.period.shifted(step)
+                lines.expect(lambda a, p=target: a.screen.shown and a.screen.shown.period == p)
+                t = time.perf_counter()
+                await pilot.press("right_curly_bracket" if step > 0 else "left_curly_bracket")
+                out.setdefault("board_day_runs", []).append(await lines.wait("a day on") - t)
+                await quiet(pilot)
+            await pilot.press("escape")
+            await quiet(pilot)
+        await pilot.press("b")
+        await quiet(pilot)
+        screen = board(app)
+        out["stations_total"] = screen.page.total
+        # The busiest station of the first page, its EVSE with the most slots still to come.
+        busiest = max(
+            range(len(screen.page.stations)), key=lambda i: screen.page.stations[i].utilisation
+        )
+        screen.table.move_cursor(row=busiest)
+        await quiet(pilot)
+        shown = screen.shown
+        counts = {e.id: 0 for e in shown.station.evses}
+        for slot in shown.slots:
+            if slot.end > shown.now:
+                counts[slot.evse] += 1
+        evse = max(counts, key=lambda k: counts[k])
+        await pilot.press("tab")
+        while screen.timelines.evse_id != evse:
+            await pilot.press("down")
+        dialogs.expect(lambda a: isinstance(a.screen, FaultScreen))
+        t = time.perf_counter()
+        await pilot.press("F")
+        out["board_preview"] = await dialogs.wait("the fault preview") - t
+        out["fault_effects"] = len(app.screen.preview.effects)
+        await quiet(pilot)
+
+        def down(a) -> bool:
+            s = board(a)
+            return (
+                a.screen is s
+                and s.shown is not None
+                and any(e.id == evse and faulted(e) for e in s.shown.station.evses)
+            )
+
+        lines.expect(down)
+        t = time.perf_counter()
+        await pilot.press("y")
+        out["board_fault"] = await lines.wait("the EVSE out of order") - t
+        await quiet(pilot)
+    close()
+    for key in ("board_open", "board_day"):
+        out[key] = statistics.median(out.pop(key + "_runs"))
+    out["board_peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def measure_board(store: Path) -> dict:
+    """Runs :func:`_measure_board` in a fresh process on a copy of ``store``, its clock at the
+    store's newest reservation."""
+    import sqlite3
+
+    work = _copy_store(store)
+    try:
+        with sqlite3.connect(work) as conn:
+            now = conn.execute("SELECT max(created) FROM reservations").fetchone()[0]
+        env = dict(os.environ, CHARGE_TUI_NOW=str(now))
+        proc = subprocess.run(
+            [sys.executable, __file__, "--measure-board", str(work)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+    finally:
+        _remove_store(work)
+    if proc.returncode != 0:
+        raise SystemExit(f"measuring the board on {store.name} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 # ------------------------------------------------------------------------------ startup
 
 
@@ -548,6 +672,10 @@ ROWS = [
     ("search prefix", "search_prefix", 0.2),
     ("search exact id", "search_id", 0.2),
     ("burst refresh", "burst_refresh", None),
+    ("board: open (b)", "board_open", 0.2),
+    ("board: a day on ({ })", "board_day", 0.2),
+    ("board: fault preview", "board_preview", 0.2),
+    ("board: fault applied", "board_fault", 0.2),
 ]
 
 
@@ -562,17 +690,20 @@ def print_table(results: dict[int, dict], startup: dict | None) -> None:
         tgt = f"<{target * 1000:.0f}ms" if target else "1 poll"
         spread = max(values) / max(1e-9, min(values))
         print(f"{label:<22}{cells}{tgt:>10}{spread:>8.2f}×")
-    rss = [results[n]["peak_rss_mb"] for n in sizes]
-    print(
-        f"{'peak RSS':<22}"
-        + "".join(f"{v:>10.0f}MB" for v in rss)
-        + f"{'<150MB':>10}{max(rss) / min(rss):>8.2f}×"
-    )
+    for label, key in (("peak RSS", "peak_rss_mb"), ("board: peak RSS", "board_peak_rss_mb")):
+        rss = [results[n][key] for n in sizes]
+        print(
+            f"{label:<22}"
+            + "".join(f"{v:>10.0f}MB" for v in rss)
+            + f"{'<150MB':>10}{max(rss) / min(rss):>8.2f}×"
+        )
     for label, fn in (
         ("rows in the table", lambda r: f"{r['window_rows']}"),
         ("burst: rows shown", lambda r: f"{r['burst_visible']}/{r['burst_cancelled']}"),
         ("burst: refreshes", lambda r: f"{r['burst_refreshes']}"),
         ("burst: cursor kept", lambda r: "yes" if r["cursor_kept"] else "NO"),
+        ("board: stations", lambda r: f"{r['stations_total']:,}"),
+        ("board: fault touched", lambda r: f"{r['fault_effects']}"),
     ):
         print(f"{label:<22}" + "".join(f"{fn(results[n]):>12}" for n in sizes))
     if startup:
@@ -592,6 +723,7 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--measure", metavar="DB", help=argparse.SUPPRESS)
     ap.add_argument("--burst", metavar="DB", help=argparse.SUPPRESS)
+    ap.add_argument("--measure-board", metavar="DB", help=argparse.SUPPRESS)
     ap.add_argument("--startup-charge", metavar="DB", help=argparse.SUPPRESS)
     ap.add_argument("--startup-minimal", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -602,6 +734,11 @@ def main() -> int:
         return 0
     if args.burst:
         return _burst_child(args.burst)
+    if args.measure_board:
+        import asyncio
+
+        print(json.dumps(asyncio.run(_measure_board(Path(args.measure_board)))))
+        return 0
     if args.startup_charge:
         print(_startup_charge(args.startup_charge))
         return 0
@@ -615,6 +752,7 @@ def main() -> int:
         store = store_for(n, args.seed)
         print(f"measuring {store.name}…", file=sys.stderr, flush=True)
         results[n] = measure_size(store)
+        results[n].update(measure_board(store))
     startup = None if args.no_startup else measure_startup()
     if args.json:
         print(json.dumps({"sizes": results, "startup": startup}, indent=2))

@@ -82,9 +82,11 @@ def evses_of(conn: Connection, station_ids: Sequence[str]) -> dict[str, list[Evs
     out: dict[str, list[Evse]] = defaultdict(list)
     for i in range(0, len(station_ids), CHUNK):
         chunk = list(station_ids[i : i + CHUNK])
-        q = select(V).where(V.c.station_id.in_(chunk)).order_by(V.c.station_id, V.c.id)
-        for m in conn.execute(q).mappings():
+        # Sorted here, not in SQL: the station index does not hold the EVSE id (a sort step).
+        for m in conn.execute(select(V).where(V.c.station_id.in_(chunk))).mappings():
             out[m["station_id"]].append(evse_from_row(m))
+    for evses in out.values():
+        evses.sort(key=lambda e: e.id)
     return out
 
 
@@ -143,5 +145,6 @@ def station_names(conn: Connection, station_ids: Sequence[str]) -> dict[str, str
     ids = sorted(set(station_ids))
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        out.update(conn.execute(select(S.c.id, S.c.name).where(S.c.id.in_(chunk))).tuples())
+        rows = conn.execute(select(S.c.id, S.c.name).where(S.c.id.in_(chunk)))
+        out.update((sid, name) for sid, name in rows)
     return out

@@ -90,6 +90,15 @@ class FirstRead:
         updated = self._all("SELECT max(updated) FROM reservations")[0][0]
         return (int(seq or 0), int(updated or 0))
 
+    def station_names(self, station_ids: list[str]) -> dict[str, str]:
+        """``id -> name`` of these stations (primary-key look-ups)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(station_ids), 500):
+            chunk = station_ids[i : i + 500]
+            sql = f"SELECT id, name FROM stations WHERE id IN ({', '.join('?' * len(chunk))})"
+            out.update((r[0], r[1]) for r in self._all(sql, tuple(chunk)))
+        return out
+
     def close(self) -> None:
         with self._lock:
             if not self._closed:

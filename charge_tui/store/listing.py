@@ -106,11 +106,27 @@ def search_predicate(plan: SearchPlan) -> ColumnElement[bool]:
         R.c.vehicle.ilike(like, escape="\\"),
         R.c.charging_station.ilike(like, escape="\\"),
         R.c.evse.ilike(like, escape="\\"),
+        # A station's name: the few stations whose name matches (the network is small), then
+        # their reservations by id.
+        R.c.charging_station.in_(named_stations_select(plan.text)),
     ]
     if "=" in plan.text:
         clauses = []
     clauses += [R.c.metadata_json.ilike(p, escape="\\") for p in meta_patterns]
     return or_(*clauses)
+
+
+def named_stations_select(text: str) -> Select:
+    """The ids of the stations whose name contains ``text`` (any case)."""
+    S = t.stations
+    return select(S.c.id).where(S.c.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
+
+
+def _named_stations(conn: Connection, q: ListQuery) -> frozenset[str]:
+    plan = plan_search(q.search)
+    if plan.kind != "substring" or "=" in plan.text:
+        return frozenset()
+    return frozenset(conn.execute(named_stations_select(plan.text)).scalars())
 
 
 # ------------------------------------------------------------------------------ paging
@@ -342,7 +358,8 @@ def matching(conn: Connection, q: ListQuery, ids: list[str]) -> dict[str, Reserv
     """Those of ``ids`` that exist and pass the status filter and the search. Read by primary
     key only (a filter in the same statement could lure the planner onto a status index), then
     tested with :func:`row_matches`."""
-    return {rid: r for rid, r in _rows_by_ids(conn, list(ids)).items() if row_matches(q, r)}
+    named = _named_stations(conn, q)
+    return {rid: r for rid, r in _rows_by_ids(conn, list(ids)).items() if row_matches(q, r, named)}
 
 
 def iter_view(conn: Connection, q: ListQuery, page: int = 1_000) -> Iterator[Reservation]:

@@ -134,10 +134,10 @@ def _pair_text(text: str) -> str:
     return json.dumps(key.strip()) + ":" + json.dumps(value.strip())[:-1]
 
 
-def row_matches(q: ListQuery, r: Reservation) -> bool:
+def row_matches(q: ListQuery, r: Reservation, named_stations: frozenset[str] = frozenset()) -> bool:
     """The status filter and the search of ``q`` on one reservation, in Python: the same test as
     :func:`search_predicate` (IDs and the stored metadata JSON are ASCII, so lower-casing agrees
-    with SQL's)."""
+    with SQL's). ``named_stations``: the stations whose name matches the search text."""
     if q.status is not None and r.status is not q.status:
         return False
     plan = plan_search(q.search)
@@ -153,8 +153,10 @@ def row_matches(q: ListQuery, r: Reservation) -> bool:
         return _pair_text(plan.text).lower() in meta
     needle = plan.text.lower()
     fields = (r.id, r.driver, r.vehicle, r.charging_station, r.evse)
-    return any(f is not None and needle in f.lower() for f in fields) or (
-        json.dumps(plan.text)[1:-1].lower() in meta
+    return (
+        any(f is not None and needle in f.lower() for f in fields)
+        or r.charging_station in named_stations
+        or json.dumps(plan.text)[1:-1].lower() in meta
     )
 
 

@@ -71,6 +71,8 @@ class Detail:
     events: tuple[Event, ...]
     allowed: tuple[Action, ...]
     now: int
+    #: The assigned station with its EVSEs (None while unassigned).
+    station: Station | None = None
 
 
 class ConsoleData:
@@ -152,6 +154,8 @@ class ConsoleData:
         before the app starts, so that the list's first frame already shows the store)."""
         page = self._quick(lambda f: f.first(q, limit)) if FirstRead.serves(q) else None
         self._opening = from_first_page(q, page) if page is not None else None
+        if page is not None:
+            self.name_stations(page.rows)
 
     def take_opening(self, q: ListQuery) -> Window | None:
         """The prefetched first page if it answers ``q`` (once; later reads ask the store)."""
@@ -204,11 +208,12 @@ class ConsoleData:
         from charge_tui.domain.api import reservation_to_api
         from charge_tui.store import queries
 
-        def read(conn: Any) -> tuple[Reservation, list[Event]]:
+        def read(conn: Any) -> tuple[Reservation, list[Event], Station | None]:
             r = queries.require_reservation(conn, reservation_id)
-            return r, queries.events_for(conn, reservation_id)
+            station = queries.get_station(conn, r.charging_station) if r.charging_station else None
+            return r, queries.events_for(conn, reservation_id), station
 
-        r, events = self._read(read)
+        r, events, station = self._read(read)
         now = self.now()
         return Detail(
             r,
@@ -216,6 +221,7 @@ class ConsoleData:
             tuple(events),
             tuple(machine.allowed_actions(r, now)),
             now,
+            station,
         )
 
     def allowed(self, r: Reservation) -> list[Action]:
@@ -289,14 +295,24 @@ class ConsoleData:
     def slot_options(self, reservation_id: str) -> list[SlotOption]:
         return self.service.slot_options(reservation_id)
 
-    def station_names(self, station_ids: Iterable[str]) -> dict[str, str]:
-        """Names of these stations, remembered (a station's name does not change)."""
-        wanted = {i for i in station_ids if i and i not in self._names}
-        if wanted:
+    def name_stations(self, rows: Iterable[Reservation]) -> None:
+        """Learn the names of the stations of ``rows`` (blocking: called by the workers that
+        read them). One primary-key look-up for those not known yet; names never change."""
+        wanted = sorted(
+            {r.charging_station for r in rows if r.charging_station} - self._names.keys()
+        )
+        if not wanted:
+            return
+        names = self._quick(lambda f: f.station_names(wanted))
+        if names is None:
             from charge_tui.store import board
 
-            self._names.update(self._read(lambda c: board.station_names(c, sorted(wanted))))
-        return self._names
+            names = self._read(lambda c: board.station_names(c, wanted))
+        self._names.update(names)
+
+    def station_name(self, station_id: str | None) -> str | None:
+        """The name of a station already learnt (:meth:`name_stations`), else None."""
+        return self._names.get(station_id) if station_id else None
 
     # ---------------------------------------------------------------- writes
     def create(self, params: dict[str, Any], idempotency_key: str | None) -> Reservation:

@@ -15,7 +15,7 @@ from typing import Any
 from rich.text import Text
 
 from charge_tui.domain.enums import Status
-from charge_tui.domain.model import Event, Reservation
+from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.text import printable
 from charge_tui.domain.timeparse import format_duration, local_zone
 
@@ -120,7 +120,10 @@ class RowView:
     cells: tuple[Cell, ...]
 
 
-def row_view(r: Reservation, zone: tzinfo | None = None) -> RowView:
+def row_view(
+    r: Reservation, zone: tzinfo | None = None, station_name: str | None = None
+) -> RowView:
+    """A list row; the station by its name when known (its id otherwise)."""
     return RowView(
         r.id,
         (
@@ -130,7 +133,7 @@ def row_view(r: Reservation, zone: tzinfo | None = None) -> RowView:
             r.vehicle,
             ",".join(c.value for c in r.connector_types),
             format_window(r.preferred_start_time, r.preferred_end_time, zone),
-            r.charging_station or "—",
+            station_name or r.charging_station or "—",
             format_money(r.reservation_fee, r.currency),
         ),
     )
@@ -182,8 +185,11 @@ def diff_rows(old: Sequence[RowView], new: Sequence[RowView]) -> TableDiff:
 # ------------------------------------------------------------------------------ inspect
 
 
-def field_rows(r: Reservation, now: int, zone: tzinfo | None = None) -> list[tuple[str, Cell]]:
-    """Every field of the reservation, formatted for people (times in local time)."""
+def field_rows(
+    r: Reservation, now: int, zone: tzinfo | None = None, station: Station | None = None
+) -> list[tuple[str, Cell]]:
+    """Every field of the reservation, formatted for people (times in local time); with its
+    ``station``, the station by name and address and the EVSE's connectors and power."""
 
     def when(ts: int | None) -> str:
         if ts is None:
@@ -217,8 +223,8 @@ def field_rows(r: Reservation, now: int, zone: tzinfo | None = None) -> list[tup
         ("late cancel fee", format_money(policy.late_cancellation_fee, r.currency)),
         ("no-show fee", format_money(policy.no_show_fee, r.currency)),
         ("grace period", format_duration(policy.grace_period_seconds)),
-        ("charging station", r.charging_station or "—"),
-        ("evse", r.evse or "—"),
+        ("charging station", station_text(r, station)),
+        ("evse", evse_text(r, station)),
         ("confirmed at", when(r.confirmed_at)),
         ("scheduled start", when(r.scheduled_start_time)),
         ("scheduled end", when(r.scheduled_end_time)),
@@ -226,6 +232,24 @@ def field_rows(r: Reservation, now: int, zone: tzinfo | None = None) -> list[tup
         ("fees charged", format_money(r.fees_charged, r.currency)),
         ("version", str(r.version)),
     ]
+
+
+def station_text(r: Reservation, station: Station | None) -> str:
+    if not r.charging_station:
+        return "—"
+    if station is None or station.id != r.charging_station:
+        return r.charging_station
+    return f"{station.name}, {station.address}  ({station.id})"
+
+
+def evse_text(r: Reservation, station: Station | None) -> str:
+    if not r.evse:
+        return "—"
+    evse = next((e for e in station.evses if e.id == r.evse), None) if station else None
+    if evse is None:
+        return r.evse
+    out = f"{evse.id}  {', '.join(c.value for c in evse.connector_types)} · {evse.power_kw:.0f} kW"
+    return out + ("  OUT OF ORDER" if evse.status.value != "available" else "")
 
 
 _TIME_FIELDS = frozenset(

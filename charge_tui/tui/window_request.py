@@ -41,4 +41,6 @@ def read_window(d: ConsoleData, request: WindowRequest) -> Window | None:
     else:
         assert request.base is not None
         w = d.refresh(request.base, request.keep, request.max_rows)
+    if w is not None:
+        d.name_stations(w.rows)
     return w

@@ -13,6 +13,7 @@ from charge_tui.domain.enums import Action, FailureReason, Status
 from charge_tui.tui.screens.confirm import ConfirmScreen
 from charge_tui.tui.screens.fail import FailScreen
 from charge_tui.tui.screens.inspect import InspectScreen
+from charge_tui.tui.screens.picker import PickerScreen
 from tests.sample_store import SAMPLE_NOW
 from tests.tui.conftest import SIZE, make_app, other_service, settle
 from tests.tui.helpers import plain
@@ -91,33 +92,79 @@ async def test_shows_every_field_the_timeline_and_the_exact_json(sample):
         assert screen.query_one("#inspect-tabs").active == "json"
 
 
-async def test_confirm_assigns_a_slot(sample):
+async def test_confirm_offers_the_ranked_slots_and_best_takes_the_first(sample):
     r = fresh_pending(sample)
+    options = sample.slot_options(r.id)
     app = make_app(sample)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_inspect(pilot, r.id)
         assert Action.CONFIRM in offered(screen)
         await pilot.press("a")
         await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        table = picker.query_one("#picker-options")
+        assert table.row_count == len(options) > 1
+        assert [str(table.get_cell_at((i, 0))) for i in range(table.row_count)] == [
+            o.evse.id for o in options
+        ]
+        await pilot.press("b")
+        await settle(pilot)
         after = sample.retrieve(r.id)
-        assert after.status is Status.CONFIRMED and after.evse is not None
+        assert after.status is Status.CONFIRMED
+        assert (after.evse, after.scheduled_start_time) == (options[0].evse.id, options[0].start)
         assert "confirmed" in str(screen.query_one("#inspect-title", Static).render())
         assert Action.CONFIRM not in offered(screen)
         assert "confirmed" in plain(screen.query_one("#events", Static))
 
 
-async def test_reassign_moves_to_another_evse(sample):
+async def test_reassign_takes_the_slot_chosen_in_the_picker(sample):
     r = fresh_pending(sample)
     confirmed = sample.confirm(r.id)
+    options = sample.slot_options(r.id)
     app = make_app(sample)
     async with app.run_test(size=SIZE) as pilot:
         await open_inspect(pilot, r.id)
         await pilot.press("r")
         await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
         after = sample.retrieve(r.id)
         assert after.status is Status.CONFIRMED
         assert after.evse != confirmed.evse
+        assert (after.evse, after.scheduled_start_time) == (options[2].evse.id, options[2].start)
         assert sample.events(r.id)[-1].type == "reservation.reassigned"
+
+
+async def test_reassign_of_a_reservation_changed_meanwhile_is_refused(sample, db_path):
+    r = fresh_pending(sample)
+    sample.confirm(r.id)
+    app = make_app(sample)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inspect(pilot, r.id)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        moved = other_service(db_path).reassign(r.id)  # another dispatcher, meanwhile
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sample.retrieve(r.id) == moved
+        result = str(screen.query_one("#action-result", Static).render())
+        assert "concurrent_update" in result
+
+
+async def test_escape_in_the_picker_changes_nothing(sample):
+    r = fresh_pending(sample)
+    app = make_app(sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inspect(pilot, r.id)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, InspectScreen)
+        assert sample.retrieve(r.id) == r
 
 
 async def test_cancel_asks_first_and_no_keeps_it(sample):
@@ -251,5 +298,8 @@ async def test_buttons_work_with_the_mouse(sample):
         screen = await open_inspect(pilot, r.id)
         assert isinstance(screen.query_one("#act-confirm"), Button)
         await pilot.click("#act-confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.click("#picker-best")
         await settle(pilot)
         assert sample.retrieve(r.id).status is Status.CONFIRMED

@@ -124,6 +124,10 @@ class BoardScreen(Screen[str | None]):
         self.shown: Shown | None = None
         self._station_timer: Timer | None = None
         self._busy = False
+        #: The station and period whose timelines were last asked for.
+        self._requested: tuple[str | None, Period] | None = None
+        #: The last fault's or restore's outcome, shown until the cursor is moved.
+        self._notice: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -214,7 +218,7 @@ class BoardScreen(Screen[str | None]):
             if n
             else "No stations: add some with `charge-tui stations seed`."
         )
-        self._station_soon()
+        self._load_station_now()  # no wait: the page itself was the user's wait
 
     def _cursor_station_id(self) -> str | None:
         page = self.page
@@ -226,7 +230,8 @@ class BoardScreen(Screen[str | None]):
     @on(DataTable.RowHighlighted, "#stations")
     def _station_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self._station_soon()
+        if self._requested != (self._cursor_station_id(), self.period):
+            self._station_soon()
 
     def _station_soon(self) -> None:
         if self._station_timer is not None:
@@ -236,6 +241,7 @@ class BoardScreen(Screen[str | None]):
     def _load_station_now(self) -> None:
         station_id = self._cursor_station_id()
         if station_id is not None:
+            self._requested = (station_id, self.period)
             self._load_station(station_id, self.period)
 
     @work(thread=True, exclusive=True, group="board-station", exit_on_error=False)
@@ -317,8 +323,12 @@ class BoardScreen(Screen[str | None]):
 
     @on(EvseTimelines.Moved)
     def _timeline_moved(self, message: EvseTimelines.Moved) -> None:
-        slot = self.timelines.selected_slot
         status = self.query_one("#board-status", Static)
+        if self._notice is not None and not message.by_key:
+            status.update(self._notice)  # a fault's or restore's outcome stays until a key moves
+            return
+        self._notice = None
+        slot = self.timelines.selected_slot
         if slot is None:
             evse = self.timelines.evse_id
             status.update(
@@ -392,17 +402,18 @@ class BoardScreen(Screen[str | None]):
         status = self.query_one("#board-status", Static)
         if message.error is not None:
             e = message.error
-            status.update(Text(f"Refused ({e.code}): {e.message}", style="bold red"))
+            self._notice = Text(f"Refused ({e.code}): {e.message}", style="bold red")
             self.notify(e.message, title=f"Refused: {e.code}", severity="error", markup=False)
         elif message.outcome is not None:
             o = message.outcome
             text = f"{o.evse.id} is out of order: {len(o.moved)} moved, {len(o.failed)} failed."
-            status.update(Text(text, style="bold"))
+            self._notice = Text(text, style="bold")
             self.notify(text, markup=False)
         else:
             text = f"{message.evse_id} is back in service."
-            status.update(Text(text, style="bold"))
+            self._notice = Text(text, style="bold")
             self.notify(text, markup=False)
+        status.update(self._notice)
         self._reload_page()
 
     def on_worker_state_changed(self, event) -> None:

@@ -150,7 +150,9 @@ class InspectScreen(Screen):
     def _loaded(self, message: DetailLoaded) -> None:
         d = message.detail
         changed = self.detail is None or (
-            d.api != self.detail.api or d.allowed != self.detail.allowed
+            d.api != self.detail.api
+            or d.allowed != self.detail.allowed
+            or d.station != self.detail.station
         )
         self.detail = d
         if changed:
@@ -168,7 +170,7 @@ class InspectScreen(Screen):
         self.query_one("#inspect-title", Static).update(title)
 
         fields = self.query_one("#fields", DataTable)
-        rows = field_rows(r, d.now, zone)
+        rows = field_rows(r, d.now, zone, d.station)
         if fields.row_count == len(rows):
             for label, value in rows:
                 fields.update_cell(label, "value", value)
@@ -229,6 +231,16 @@ class InspectScreen(Screen):
                     self._run(ActionRequest(r.id, action, r.version, {"reason": reason}))
 
             self.app.push_screen(FailScreen(r.id, reasons), chosen)
+            return
+        if action in (Action.CONFIRM, Action.REASSIGN):
+            from charge_tui.tui.screens.picker import PickerScreen
+
+            def picked(choice) -> None:
+                if choice is not None:
+                    kw = {"evse_id": choice.evse_id, "start": choice.start}
+                    self._run(ActionRequest(r.id, action, r.version, kw))
+
+            self.app.push_screen(PickerScreen(self.data, self.zone, r, action), picked)
             return
         if action in ASK_FIRST:
             body = consequence(r, action, self.data.now())

@@ -56,7 +56,7 @@ class ListScreen(Screen):
         with Horizontal(id="search-bar"):
             yield Static("/", id="search-label")
             yield Input(
-                placeholder="search: id, driver, vehicle, station, metadata (key=value)…",
+                placeholder="search: id, driver, vehicle, station name, metadata (key=value)…",
                 id="search",
                 compact=True,
             )

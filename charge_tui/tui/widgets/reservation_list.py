@@ -334,7 +334,8 @@ class ReservationList(Vertical):
         old_key = self.highlighted_id
         old_index = table.cursor_row if old_key is not None else 0
         old_scroll = table.scroll_y
-        new_views = [row_view(r, self.zone) for r in w.rows]
+        name = self.data.station_name
+        new_views = [row_view(r, self.zone, name(r.charging_station)) for r in w.rows]
         diff = diff_rows(self._views, new_views)
         with self.app.batch_update():
             if len(diff.removed) > REBUILD_AFTER:

@@ -92,7 +92,11 @@ class EvseTimelines(Widget, can_focus=True):
             self.evse_id = evse_id
 
     class Moved(Message):
-        """The cursor moved: the screen shows what is under it."""
+        """The cursor moved (``by_key``) or what it is on was redrawn: the screen shows it."""
+
+        def __init__(self, by_key: bool) -> None:
+            super().__init__()
+            self.by_key = by_key
 
     def __init__(self, zone: tzinfo, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -124,7 +128,7 @@ class EvseTimelines(Widget, can_focus=True):
         }:
             self.selected = None
         self.refresh(layout=True)
-        self.post_message(self.Moved())
+        self.post_message(self.Moved(False))
 
     @property
     def evse_id(self) -> str | None:
@@ -150,7 +154,7 @@ class EvseTimelines(Widget, can_focus=True):
         self.row = max(0, min(len(self.shown.station.evses) - 1, self.row + delta))
         self.selected = None
         self.refresh()
-        self.post_message(self.Moved())
+        self.post_message(self.Moved(True))
 
     def action_row(self, delta: int) -> None:
         self._move_row(delta)
@@ -169,7 +173,7 @@ class EvseTimelines(Widget, can_focus=True):
             i = min(i, len(ids) - 1) if delta > 0 else max(0, i - 1)
         self.selected = ids[i]
         self.refresh()
-        self.post_message(self.Moved())
+        self.post_message(self.Moved(True))
 
     def action_open(self) -> None:
         if self.selected is not None:
