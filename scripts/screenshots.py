@@ -129,12 +129,64 @@ async def main(out: Path) -> None:
         async def help_steps(pilot):
             await pilot.press("question_mark")
 
+        from charge_tui.domain.board import Period
+        from tests.sample_store import busiest_station
+
+        station, evse = busiest_station(svc, Period.around(SAMPLE_NOW))
+
+        async def board_steps(pilot, fault: bool = False):
+            await pilot.press("b")
+            await _settle(pilot)
+            screen = pilot.app.screen
+            rows = [s.station.id for s in screen.page.stations]
+            screen.table.move_cursor(row=rows.index(station.id))
+            await pilot.pause(0.2)
+            await _settle(pilot)
+            await pilot.press("tab")
+            while screen.timelines.evse_id != evse:
+                await pilot.press("down")
+            await pilot.press("right")
+            if fault:
+                await pilot.press("F")
+
+        async def fault_steps(pilot):
+            await board_steps(pilot, fault=True)
+
+        async def picker_steps(pilot):
+            # A reservation two hours ahead, confirmed, so that it can be moved (made last: the
+            # other pictures show the sample as it is).
+            hub = max(svc.stations(), key=lambda s: len(s.evses))
+            start = SAMPLE_NOW + 2 * 3600
+            movable = svc.create(
+                {
+                    "connector_types": ["ccs1", "nacs"],
+                    "driver": "drv_hana",
+                    "vehicle": "veh_ioniq5",
+                    "preferred_start_time": start,
+                    "preferred_end_time": start + 2700,
+                    "latest_end_time": start + 2700 + 3600,
+                    "service_area": {
+                        "latitude": hub.latitude,
+                        "longitude": hub.longitude,
+                        "radius_meters": 8000,
+                    },
+                    "payment_method": "pm_card_visa",
+                }
+            )
+            svc.confirm(movable.id)
+            pilot.app.screen._inspect(movable.id)
+            await _settle(pilot)
+            await pilot.press("r")
+
         await _shoot(app(), out / "list.svg", list_steps)
         await _shoot(app(), out / "list-filtered.svg", filtered_steps)
         await _shoot(app(), out / "create-errors.svg", create_steps)
         await _shoot(app(), out / "inspect.svg", inspect_steps)
         await _shoot(app(), out / "inspect-json.svg", inspect_actions_steps)
         await _shoot(app(), out / "help.svg", help_steps)
+        await _shoot(app(), out / "board.svg", board_steps)
+        await _shoot(app(), out / "fault-preview.svg", fault_steps)
+        await _shoot(app(), out / "reassign-picker.svg", picker_steps)
         db.dispose()
 
         # The demo: the simulator inside the console, three simulated hours in, then paused.

@@ -157,3 +157,23 @@ def _plan(svc: ReservationService, rid: str, fate: str, created: int, at) -> Non
         at(confirm_at, lambda: svc.fail(rid, "payment_failed", actor="engine"))
     elif fate == "expire_pending":
         at(r.latest_end_time + 60, lambda: svc.expire(rid, actor="engine"))
+
+
+def busiest_station(svc, period, now: int = SAMPLE_NOW):
+    """The station with the most held slots in ``period`` (a board ``Period``), and its EVSE
+    holding the most slots still to come at ``now`` (then the most): where the board has
+    something to show and a fault something to move."""
+    from charge_tui.store import board
+
+    with svc.reading() as conn:
+        stations = board.station_page(conn, limit=1000)
+        slots = board.held_slots(conn, [e.id for s in stations for e in s.evses], period)
+    from charge_tui.domain.enums import Status
+
+    by_evse: dict[str, tuple[int, int]] = {}
+    for s in slots:  # confirmed slots (still to come) first, then all
+        ahead, total = by_evse.get(s.evse, (0, 0))
+        by_evse[s.evse] = (ahead + (s.status is Status.CONFIRMED and s.end > now), total + 1)
+    evse = max(by_evse, key=lambda k: (by_evse[k], k))
+    station = next(s for s in stations if any(e.id == evse for e in s.evses))
+    return station, evse

@@ -13,7 +13,7 @@ and ``tests/store/test_query_plans.py`` their plans to the indexes):
 - the first page of a list without a search (any order, direction and status filter), by keyset
   on the order's index;
 - the counts per status (index ranges);
-- the change token (two index look-ups).
+- the change token (index look-ups).
 
 :func:`open_first_read` returns None whenever this is not the plain case (not a SQLite file, no
 such file, not a charge-tui store, a store at another schema version, anything that fails): the
@@ -85,10 +85,14 @@ class FirstRead:
         sql = "SELECT count(*) FROM reservations WHERE status = ?"
         return {s: int(self._all(sql, (s.value,))[0][0]) for s in Status}
 
-    def token(self) -> tuple[int, int]:
+    def token(self) -> tuple:
+        """As ``listing.change_token``."""
         seq = self._all("SELECT max(seq) FROM reservation_events")[0][0]
         updated = self._all("SELECT max(updated) FROM reservations")[0][0]
-        return (int(seq or 0), int(updated or 0))
+        down, lo, hi = self._all(
+            "SELECT count(*), min(id), max(id) FROM evses WHERE status = 'out_of_order'"
+        )[0]
+        return (int(seq or 0), int(updated or 0), int(down or 0), lo or "", hi or "")
 
     def station_names(self, station_ids: list[str]) -> dict[str, str]:
         """``id -> name`` of these stations (primary-key look-ups)."""

@@ -53,7 +53,7 @@ from sqlalchemy import (
 )
 
 from charge_tui.domain.codec import RESERVATION
-from charge_tui.domain.enums import Status
+from charge_tui.domain.enums import EvseStatus, Status
 from charge_tui.domain.model import Reservation
 from charge_tui.store import tables as t
 from charge_tui.store.listquery import (
@@ -393,11 +393,19 @@ def counts_by_status(conn: Connection, largest: Status | None = None) -> dict[St
     return {s: out[s] for s in Status}
 
 
-def change_token(conn: Connection) -> tuple[int, int]:
-    """Changes whenever any reservation is created or changed (two index look-ups)."""
+def change_token(conn: Connection) -> tuple:
+    """Changes whenever any reservation is created or changed, or an EVSE goes out of order or
+    back (index look-ups: the last event, the latest update, and the out-of-order EVSEs'
+    ``(status, id)`` index range: their count and first and last id)."""
     seq = conn.execute(select(func.max(t.events.c.seq))).scalar()
     updated = conn.execute(select(func.max(R.c.updated))).scalar()
-    return (int(seq or 0), int(updated or 0))
+    V = t.evses
+    down, lo, hi = conn.execute(
+        select(func.count(), func.min(V.c.id), func.max(V.c.id)).where(
+            V.c.status == EvseStatus.OUT_OF_ORDER.value
+        )
+    ).one()
+    return (int(seq or 0), int(updated or 0), int(down or 0), lo or "", hi or "")
 
 
 __all__ = [

@@ -14,7 +14,8 @@ ends; the dialect-specific parts say so.
 - 3: every index declared in ``tables.py`` exists (console sort orders and search).
 - 4: drop ``ix_reservations_updated``, made redundant by ``(updated, id)`` (one index fewer to
   maintain on every write).
-- 5: the station board's index, stations by ``(name, id)`` (the declared indexes again).
+- 5: the station board's indexes: stations by ``(name, id)``, EVSEs by ``(status, id)`` (the
+  declared indexes again).
 
 A database without ``schema_meta`` is a new store only if nothing else lives in it: a SQLite file
 that already holds tables (another application's database, given by mistake) is refused with

@@ -34,6 +34,8 @@ class StationRow(SQLModel, table=True):
 
 class EvseRow(SQLModel, table=True):
     __tablename__ = "evses"
+    # The change token's look-up of out-of-order EVSEs (a few, among thousands).
+    __table_args__ = (Index("ix_evses_status_id", "status", "id"),)
 
     id: str = Field(primary_key=True, max_length=64)
     station_id: str = Field(foreign_key="stations.id", index=True)

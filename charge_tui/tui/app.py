@@ -72,7 +72,7 @@ class ChargeApp(App[None]):
         self.poll_interval = poll_interval
         self.zone = zone or local_zone()
         self.store_label = store_label
-        self._token: tuple[int, int] | None = None
+        self._token: tuple | None = None
         self._polling = False
         self._poll_backoff = 0.0
         self._poll_resume_at = 0.0

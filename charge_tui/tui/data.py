@@ -194,7 +194,7 @@ class ConsoleData:
         self._largest = max(counts, key=lambda s: counts[s]) if any(counts.values()) else None
         return counts
 
-    def token(self) -> tuple[int, int]:
+    def token(self) -> tuple:
         token = self._quick(lambda f: f.token())
         if token is not None:
             return token

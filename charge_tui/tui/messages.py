@@ -11,7 +11,7 @@ class StoreChanged(Message):
     """Something in the store changed (the change token moved). Coalesced: only the newest
     waiting one is kept."""
 
-    def __init__(self, token: tuple[int, int]) -> None:
+    def __init__(self, token: tuple) -> None:
         super().__init__()
         self.token = token
 
@@ -38,6 +38,6 @@ class DemoTick(Message):
 class TokenRead(Message):
     """The store watcher read the change token."""
 
-    def __init__(self, token: tuple[int, int]) -> None:
+    def __init__(self, token: tuple) -> None:
         super().__init__()
         self.token = token

@@ -224,7 +224,8 @@ def field_rows(
         ("no-show fee", format_money(policy.no_show_fee, r.currency)),
         ("grace period", format_duration(policy.grace_period_seconds)),
         ("charging station", station_text(r, station)),
-        ("evse", evse_text(r, station)),
+        ("evse", r.evse or "—"),
+        ("evse port", evse_text(r, station)),
         ("confirmed at", when(r.confirmed_at)),
         ("scheduled start", when(r.scheduled_start_time)),
         ("scheduled end", when(r.scheduled_end_time)),
@@ -247,9 +248,9 @@ def evse_text(r: Reservation, station: Station | None) -> str:
         return "—"
     evse = next((e for e in station.evses if e.id == r.evse), None) if station else None
     if evse is None:
-        return r.evse
-    out = f"{evse.id}  {', '.join(c.value for c in evse.connector_types)} · {evse.power_kw:.0f} kW"
-    return out + ("  OUT OF ORDER" if evse.status.value != "available" else "")
+        return "—"
+    out = f"{', '.join(c.value for c in evse.connector_types)} · {evse.power_kw:.0f} kW"
+    return out + (" · OUT OF ORDER" if evse.status.value != "available" else "")
 
 
 _TIME_FIELDS = frozenset(

@@ -66,7 +66,9 @@ def test_board_reads_use_their_indexes(db):  # noqa: F811
     for table in ("reservations", "stations", "evses"):
         assert scans(p.plans, table) == [], table
     assert not [line for _s, lines in p.plans for line in lines if "TEMP B-TREE" in line]
-    pages = plan_lines(p.plans, "FROM stations ORDER BY") + plan_lines(p.plans, "ORDER BY stations.name")
+    pages = plan_lines(p.plans, "FROM stations ORDER BY") + plan_lines(
+        p.plans, "ORDER BY stations.name"
+    )
     assert pages and all("ix_stations_name_id" in line for line in pages)
     held = plan_lines(p.plans, "FROM reservations")
     assert held and all("ix_reservations_evse_start" in line for line in held)

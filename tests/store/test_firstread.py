@@ -186,9 +186,10 @@ def test_its_statements_use_the_indexes(store, analyzed):
     first.counts()
     first.token()
     first.close()
-    assert len(seen) == len(QUERIES) + len(Status) + 2
+    assert len(seen) == len(QUERIES) + len(Status) + 3
     lines = _plans(store, seen)
     assert not [(s, line) for s, line in lines if re.match(r"SCAN reservations(?! USING)", line)]
+    assert not [(s, line) for s, line in lines if re.match(r"SCAN evses(?! USING)", line)]
     assert not [(s, line) for s, line in lines if "TEMP B-TREE" in line]
 
 

@@ -4,11 +4,10 @@ hold afterwards (faults run through the service; the store keeps SPEC §3's inva
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from charge_tui.domain.board import DAY, HOUR, SPANS, Period, utilisation
 from charge_tui.domain.enums import EvseStatus, FailureReason, Status
-from charge_tui.store import board as store_board
 from charge_tui.tui.screens import board as board_screen
 from charge_tui.tui.screens.board import BoardScreen
 from charge_tui.tui.screens.fault import FaultScreen
@@ -16,9 +15,9 @@ from charge_tui.tui.screens.inspect import InspectScreen
 from charge_tui.tui.screens.list import ListScreen
 from charge_tui.tui.widgets.timeline import EvseTimelines
 from tests.invariants import violations
-from tests.sample_store import SAMPLE_NOW
+from tests.sample_store import SAMPLE_NOW, busiest_station
 from tests.tui.conftest import SIZE, make_app, other_service, settle
-from tests.tui.helpers import plain, rows
+from tests.tui.helpers import cell, plain, rows
 
 
 async def open_board(pilot) -> BoardScreen:
@@ -35,19 +34,6 @@ async def open_board(pilot) -> BoardScreen:
 def station_rows(screen: BoardScreen) -> list[str]:
     t = screen.table
     return [str(t.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(t.row_count)]
-
-
-def busiest_station(svc, period: Period):
-    """The station with the most held slots in ``period``, and its EVSE holding the most."""
-    with svc.reading() as conn:
-        stations = store_board.station_page(conn, limit=1000)
-        slots = store_board.held_slots(conn, [e.id for s in stations for e in s.evses], period)
-    by_evse: dict[str, int] = {}
-    for s in slots:
-        by_evse[s.evse] = by_evse.get(s.evse, 0) + 1
-    evse = max(by_evse, key=by_evse.get)
-    station = next(s for s in stations if any(e.id == evse for e in s.evses))
-    return station, evse
 
 
 async def go_to_station(pilot, screen: BoardScreen, station_id: str) -> None:
@@ -288,3 +274,40 @@ def test_utilisation_clips_to_the_period():
         HeldSlot("b", "e", 1080, 2000, Status.CONFIRMED, "d"),
     ]
     assert utilisation(slots, 2, p) == pytest.approx((50 + 20) / 200)
+
+
+async def test_the_list_names_stations_and_searches_by_name(sample):
+    everything = sample.list(limit=100).data
+    stations = {s.id: s for s in sample.stations()}
+    assigned = next(r for r in everything if r.charging_station)
+    station = stations[assigned.charging_station]
+    app = make_app(sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert cell(app, assigned.id, "station") == station.name
+        await pilot.press("slash")
+        app.screen.query_one("#search", Input).value = station.name.lower()
+        await pilot.press("enter")
+        await settle(pilot)
+        expected = [r.id for r in everything if r.charging_station == station.id]
+        assert rows(app) == expected
+
+
+def test_the_change_token_sees_evse_faults_that_touch_no_reservation(empty):
+    from charge_tui.engine.network import generate_network
+    from charge_tui.store import listing
+    from tests.sample_store import CENTER
+
+    empty.add_stations(generate_network(3, seed=1, center=CENTER, radius_km=2))
+    evse = empty.stations()[0].evses[0].id
+
+    def token():
+        with empty.reading() as conn:
+            return listing.change_token(conn)
+
+    before = token()
+    assert empty.fault_evse(evse) == []
+    faulted = token()
+    assert faulted != before
+    empty.restore_evse(evse)
+    assert token() not in (faulted,)

@@ -105,9 +105,9 @@ async def test_confirm_offers_the_ranked_slots_and_best_takes_the_first(sample):
         assert isinstance(picker, PickerScreen)
         table = picker.query_one("#picker-options")
         assert table.row_count == len(options) > 1
-        assert [str(table.get_cell_at((i, 0))) for i in range(table.row_count)] == [
-            o.evse.id for o in options
-        ]
+        assert [
+            str(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)
+        ] == [o.evse.id for o in options]
         await pilot.press("b")
         await settle(pilot)
         after = sample.retrieve(r.id)

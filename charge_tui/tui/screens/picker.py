@@ -80,7 +80,7 @@ class PickerScreen(ModalScreen[Choice | None]):
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)
-        for label in ("EVSE", "Station", "Slot", "Shift", "Distance", "Connectors · power"):
+        for label in ("Station", "Slot", "Shift", "Distance", "Port", "EVSE"):
             t.add_column(label)
         t.focus()
         self._load()
@@ -96,18 +96,21 @@ class PickerScreen(ModalScreen[Choice | None]):
         t.clear()
         for i, o in enumerate(message.options):
             t.add_row(
-                Text(o.evse.id, style="bold" if i == 0 else ""),
-                o.station.name,
+                Text(o.station.name, style="bold" if i == 0 else ""),
                 format_window(o.start, o.end, self.zone),
                 shift_text(o.shift),
                 f"{o.distance_m / 1000:.1f} km",
                 f"{','.join(c.value for c in o.evse.connector_types)} · {o.evse.power_kw:.0f} kW",
-                key=str(i),
+                o.evse.id[:16] + "…",
+                key=o.evse.id,
             )
         n = len(message.options)
         note = self.query_one("#picker-note", Static)
         if n:
-            note.update(f"{n} EVSE{'s' if n != 1 else ''} with a free slot, best first.")
+            note.update(
+                f"The {n} best EVSE{'s' if n != 1 else ''} with a free slot, best first "
+                "(closest to the preferred start, then nearest)."
+            )
         else:
             note.update(
                 Text("No EVSE in the area has a free slot in the window.", style="bold red")

@@ -330,11 +330,10 @@ class ReservationList(Vertical):
 
     # ------------------------------------------------------------------ applying
     def _apply(self, w: Window, focus: str | None) -> None:
-        table = self.table
+        table, name = self.table, self.data.station_name
         old_key = self.highlighted_id
         old_index = table.cursor_row if old_key is not None else 0
         old_scroll = table.scroll_y
-        name = self.data.station_name
         new_views = [row_view(r, self.zone, name(r.charging_station)) for r in w.rows]
         diff = diff_rows(self._views, new_views)
         with self.app.batch_update():
