@@ -228,6 +228,19 @@ def _burst_child(path: str) -> int:
     return 0
 
 
+async def _quiet(pilot, pause: float | None = None) -> None:
+    """Every step starts from an idle console (no load in flight)."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # replaced by a newer worker of its group: wait again
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause(pause)
+
+
 async def _measure(path: Path) -> dict:
     import asyncio
 
@@ -258,18 +271,6 @@ async def _measure(path: Path) -> dict:
     def settled(app) -> bool:
         return not lst(app).loading and table(app).row_count > 0
 
-    async def quiet(pilot) -> None:
-        """Every step starts from an idle console (no load in flight)."""
-        from textual.worker import WorkerCancelled
-
-        for _ in range(3):
-            try:
-                await pilot.app.workers.wait_for_complete()
-            except WorkerCancelled:  # replaced by a newer worker of its group: wait again
-                await pilot.pause()
-                await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
-
     refreshes: list[float] = []
     original_refresh = ReservationList.live_refresh
 
@@ -287,7 +288,7 @@ async def _measure(path: Path) -> dict:
     async with app.run_test(size=SIZE) as pilot:
         out["first_paint"] = await frames.wait("the first rows") - t0
         out["window_rows"] = len(lst(app).window.rows)
-        await quiet(pilot)
+        await _quiet(pilot)
         assert app.data.is_open, "the store opens after the first paint"
         db = Database(f"sqlite:///{path}")  # the benchmark's own reads
 
@@ -317,7 +318,7 @@ async def _measure(path: Path) -> dict:
             # end, then back home
             await timed("end", "the last row", lambda a: highlighted(a) == last_id, "end")
             await pilot.press("home")
-            await quiet(pilot)
+            await _quiet(pilot)
             # filter: 2 = confirmed, then 0 = all
             await timed(
                 "filter",
@@ -329,9 +330,9 @@ async def _measure(path: Path) -> dict:
                 ),
                 "2",
             )
-            await quiet(pilot)
+            await _quiet(pilot)
             await pilot.press("0")
-            await quiet(pilot)
+            await _quiet(pilot)
             # search: a driver id prefix, and an exact id far from the window (enter applies it)
             for key, text, exact in (
                 ("search_prefix", prefix, False),
@@ -339,11 +340,11 @@ async def _measure(path: Path) -> dict:
             ):
                 await pilot.press("slash")
                 app.screen.query_one("#search", Input).value = text
-                await quiet(pilot)
+                await _quiet(pilot)
                 await timed(key, f"the search {text!r}", searched(text, exact), "enter")
                 out[key + "_rows"] = table(app).row_count
                 await pilot.press("escape")
-                await quiet(pilot)
+                await _quiet(pilot)
         for key in ("end", "filter", "search_prefix", "search_id"):
             out[key] = statistics.median(out[key + "_runs"])
         out["search_prefix_text"] = prefix
@@ -351,7 +352,7 @@ async def _measure(path: Path) -> dict:
         # burst: another process cancels the 1,000 newest pending reservations in one transaction
         for _ in range(5):
             await pilot.press("down")
-        await quiet(pilot)
+        await _quiet(pilot)
         kept = highlighted(app)
         before = [r.id for r in lst(app).window.rows]
         with db.read() as conn:
@@ -470,15 +471,7 @@ async def _measure_board(path: Path) -> dict:
     out: dict = {}
 
     async def quiet(pilot) -> None:
-        from textual.worker import WorkerCancelled
-
-        for _ in range(3):
-            try:
-                await pilot.app.workers.wait_for_complete()
-            except WorkerCancelled:
-                await pilot.pause()
-                await pilot.app.workers.wait_for_complete()
-            await pilot.pause(0.15)
+        await _quiet(pilot, 0.15)  # (the station's timelines are read once its cursor rests)
 
     def board(a) -> BoardScreen | None:
         return next((s for s in a.screen_stack if isinstance(s, BoardScreen)), None)

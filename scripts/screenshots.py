@@ -68,8 +68,11 @@ async def _shoot(app, path: Path, steps: Callable[[object], Awaitable[None]]) ->
 
 async def main(out: Path) -> None:
     _utc()
+    from random import Random
+
     from charge_tui.domain.clock import FrozenClock
     from charge_tui.domain.enums import Status
+    from charge_tui.domain.ids import IdFactory
     from charge_tui.engine.simulator import SimConfig, Simulator
     from charge_tui.service import ReservationService
     from charge_tui.store.db import Database
@@ -87,7 +90,8 @@ async def main(out: Path) -> None:
             svc = ReservationService(db, clock=FrozenClock(SAMPLE_NOW))
             return ChargeApp(svc, poll_interval=3600, store_label=label)
 
-        svc = ReservationService(db, clock=FrozenClock(SAMPLE_NOW))
+        # Seeded ids: the picker's picture creates a reservation, the same one every time.
+        svc = ReservationService(db, clock=FrozenClock(SAMPLE_NOW), ids=IdFactory(Random(11)))
         everything = svc.list(limit=100).data
         completed = next(r for r in everything if r.status is Status.COMPLETED)
         confirmed = next(r for r in everything if r.status is Status.CONFIRMED)
@@ -129,23 +133,10 @@ async def main(out: Path) -> None:
         async def help_steps(pilot):
             await pilot.press("question_mark")
 
-        from charge_tui.domain.board import Period
-        from tests.sample_store import busiest_station
-
-        station, evse = busiest_station(svc, Period.around(SAMPLE_NOW))
+        from tests.tui.helpers import board_on_busiest_block
 
         async def board_steps(pilot, fault: bool = False):
-            await pilot.press("b")
-            await _settle(pilot)
-            screen = pilot.app.screen
-            rows = [s.station.id for s in screen.page.stations]
-            screen.table.move_cursor(row=rows.index(station.id))
-            await pilot.pause(0.2)
-            await _settle(pilot)
-            await pilot.press("tab")
-            while screen.timelines.evse_id != evse:
-                await pilot.press("down")
-            await pilot.press("right")
+            await board_on_busiest_block(pilot, _settle)
             if fault:
                 await pilot.press("F")
 

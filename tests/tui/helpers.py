@@ -62,3 +62,24 @@ async def cancel_from_the_list(pilot, reservation_id: str) -> None:
     await pilot.press("y")
     await settle(pilot)
     assert isinstance(app.screen, ListScreen)
+
+
+async def board_on_busiest_block(pilot, settle) -> None:
+    """From the list: open the board on the sample's busiest station and EVSE (see
+    ``tests.sample_store.busiest_station``) and select the first block after now."""
+    from charge_tui.domain.board import Period
+    from tests.sample_store import busiest_station
+
+    await pilot.press("b")
+    await settle(pilot)
+    screen = pilot.app.screen
+    station, evse = busiest_station(screen.data.service, Period.around(screen.data.now()))
+    rows = [s.station.id for s in screen.page.stations]
+    screen.table.move_cursor(row=rows.index(station.id))
+    await pilot.pause(0.2)
+    await settle(pilot)
+    await pilot.press("tab")
+    while screen.timelines.evse_id != evse:
+        await pilot.press("down")
+    await pilot.press("right")
+    await settle(pilot)

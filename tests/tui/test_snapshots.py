@@ -99,24 +99,10 @@ def test_help_snapshot(sample, snap_compare):
 
 def test_board_snapshot(sample, snap_compare):
     """The station board on the busiest station, a block selected, the clock frozen."""
-    from charge_tui.domain.board import Period
-    from tests.sample_store import SAMPLE_NOW, busiest_station
-
-    station, evse = busiest_station(sample, Period.around(SAMPLE_NOW))
+    from tests.tui.helpers import board_on_busiest_block
 
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("b")
-        await settle(pilot)
-        screen = pilot.app.screen
-        rows = [s.station.id for s in screen.page.stations]
-        screen.table.move_cursor(row=rows.index(station.id))
-        await pilot.pause(0.2)
-        await settle(pilot)
-        await pilot.press("tab")
-        while screen.timelines.evse_id != evse:
-            await pilot.press("down")
-        await pilot.press("right")
-        await settle(pilot)
+        await board_on_busiest_block(pilot, settle)
 
     assert snap_compare(make_app(sample), terminal_size=SIZE, run_before=run_before)
