@@ -126,3 +126,33 @@ def test_any_preview_matches_its_fault(service, network, db, shifts, which):
         assert e.after.status is Status.FAILED and e.after.failure_reason is FailureReason.OTHER
     assert violations(db) == []
     service.restore_evse(evse)
+
+
+def test_board_reads_page_both_ways_on_each_back_end(service, network):
+    """Keyset pages of stations cover the network once each way, in the store's own order; a
+    period's held slots are exactly the confirmed ones overlapping it."""
+    from charge_tui.domain.board import Period
+    from charge_tui.store import board
+
+    for i in range(6):
+        service.confirm(service.create(params(driver=f"drv_{i}")).id)
+    with service.reading() as conn:
+        forward, after = [], None
+        while page := board.station_page(conn, after=after, limit=5):
+            forward += page
+            after = board.key_of(page[-1])
+        before = board.key_of(forward[-1])
+        backward = [forward[-1]]
+        while page := board.station_page(conn, before=before, limit=5):
+            backward = page + backward
+            before = board.key_of(page[0])
+        assert [s.id for s in forward] == [s.id for s in backward]
+        assert sorted(s.id for s in forward) == sorted(s.id for s in service.stations())
+        assert board.position(conn, board.key_of(forward[7])) == 7
+        assert board.station_count(conn) == len(forward)
+        period = Period(NOW, 6 * 3600)
+        slots = board.held_slots(conn, [e.id for s in forward for e in s.evses], period)
+        names = board.station_names(conn, [s.id for s in forward[:3]])
+    confirmed = [r for r in service.list(limit=100).data if r.status is Status.CONFIRMED]
+    assert sorted(s.reservation_id for s in slots) == sorted(r.id for r in confirmed)
+    assert names == {s.id: s.name for s in forward[:3]}
