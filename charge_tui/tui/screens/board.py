@@ -28,6 +28,7 @@ from charge_tui.domain.model import Station
 from charge_tui.tui import keys
 from charge_tui.tui.data import BoardPage, ConsoleData, StationKey
 from charge_tui.tui.messages import StoreChanged
+from charge_tui.tui.screens.fault import FaultScreen  # (the board is itself loaded on first use)
 from charge_tui.tui.views import format_duration
 from charge_tui.tui.widgets.timeline import EvseTimelines, Shown
 
@@ -370,8 +371,6 @@ class BoardScreen(Screen[str | None]):
         self.app.call_from_thread(self._ask_fault, outcome)
 
     def _ask_fault(self, preview: FaultOutcome) -> None:
-        from charge_tui.tui.screens.fault import FaultScreen
-
         def answered(yes: bool | None) -> None:
             if yes:
                 self._fault(preview.evse.id)
@@ -414,6 +413,7 @@ class BoardScreen(Screen[str | None]):
             self._notice = Text(text, style="bold")
             self.notify(text, markup=False)
         status.update(self._notice)
+        self._load_station_now()  # the EVSE's own row first, beside the page's utilisation
         self._reload_page()
 
     def on_worker_state_changed(self, event) -> None:
