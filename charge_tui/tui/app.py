@@ -3,8 +3,9 @@
 Kept small on purpose: each screen lives in ``screens/``, the list widget in ``widgets/``, the
 store access in ``data.py``. The app owns three things every screen shares:
 
-- a timer that asks the store, in a thread worker, whether anything changed (``change_token``:
-  index look-ups: see ``listing.change_token``), and tells the active screen with a coalesced ``StoreChanged``;
+- a timer that asks the store, in a thread worker, whether anything changed (a few index
+  look-ups: ``listing.change_token``), and tells the active screen with a coalesced
+  ``StoreChanged``;
 - the demo driver (``charge-tui demo``), which runs the simulator in a thread worker;
 - one ``Worker.StateChanged`` handler that turns any failed worker into an error modal.
 """
