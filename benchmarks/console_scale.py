@@ -41,6 +41,7 @@ import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -434,18 +435,25 @@ def peak_rss_mb() -> float:
 
 def measure_size(store: Path) -> dict:
     """Runs :func:`_measure` in a fresh process on a copy of ``store``."""
+    return _in_child("--measure", store)
+
+
+def _in_child(flag: str, store: Path, env: Callable[[Path], dict] | None = None) -> dict:
+    """This script with ``flag`` on a copy of ``store``, in a fresh process (its own peak RSS);
+    ``env``: extra environment, given the copy's path. Returns the JSON it printed last."""
     work = _copy_store(store)
     try:
         proc = subprocess.run(
-            [sys.executable, __file__, "--measure", str(work)],
+            [sys.executable, __file__, flag, str(work)],
             capture_output=True,
             text=True,
             check=False,
+            env=dict(os.environ, **(env(work) if env else {})),
         )
     finally:
         _remove_store(work)
     if proc.returncode != 0:
-        raise SystemExit(f"measuring {store.name} failed:\n{proc.stderr}")
+        raise SystemExit(f"{flag} on {store.name} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -546,23 +554,12 @@ def measure_board(store: Path) -> dict:
     store's newest reservation."""
     import sqlite3
 
-    work = _copy_store(store)
-    try:
+    def clock_at_newest(work: Path) -> dict:
         with sqlite3.connect(work) as conn:
             now = conn.execute("SELECT max(created) FROM reservations").fetchone()[0]
-        env = dict(os.environ, CHARGE_TUI_NOW=str(now))
-        proc = subprocess.run(
-            [sys.executable, __file__, "--measure-board", str(work)],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=env,
-        )
-    finally:
-        _remove_store(work)
-    if proc.returncode != 0:
-        raise SystemExit(f"measuring the board on {store.name} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        return {"CHARGE_TUI_NOW": str(now)}
+
+    return _in_child("--measure-board", store, clock_at_newest)
 
 
 # ------------------------------------------------------------------------------ startup

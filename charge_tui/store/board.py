@@ -90,13 +90,6 @@ def evses_of(conn: Connection, station_ids: Sequence[str]) -> dict[str, list[Evs
     return out
 
 
-def station(conn: Connection, station_id: str) -> Station | None:
-    row = conn.execute(select(S).where(S.c.id == station_id)).mappings().first()
-    if row is None:
-        return None
-    return station_from_row(row, tuple(evses_of(conn, [station_id]).get(station_id, ())))
-
-
 def held_slots(conn: Connection, evse_ids: Sequence[str], period: Period) -> list[HeldSlot]:
     """Confirmed and completed slots on these EVSEs that overlap ``period``, by start."""
     holding = {s.value for s in SLOT_HOLDING}

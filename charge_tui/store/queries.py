@@ -140,10 +140,9 @@ def get_station(conn: Connection, station_id: str) -> Station | None:
     row = conn.execute(select(t.stations).where(t.stations.c.id == station_id)).mappings().first()
     if row is None:
         return None
-    evs = conn.execute(
-        select(t.evses).where(t.evses.c.station_id == station_id).order_by(t.evses.c.id)
-    ).mappings()
-    return station_from_row(row, tuple(evse_from_row(e) for e in evs))
+    # Sorted here: the station index does not hold the EVSE id (SQL would add a sort step).
+    evs = conn.execute(select(t.evses).where(t.evses.c.station_id == station_id)).mappings()
+    return station_from_row(row, tuple(sorted(map(evse_from_row, evs), key=lambda e: e.id)))
 
 
 def get_evse(conn: Connection, evse_id: str) -> tuple[Station, Evse] | None:

@@ -273,10 +273,10 @@ class ConsoleData:
     def board_station(self, station_id: str, period: Period) -> tuple[Station, list[HeldSlot]]:
         """One station with its EVSEs and their held slots in ``period``."""
         from charge_tui.domain.validation import missing
-        from charge_tui.store import board
+        from charge_tui.store import board, queries
 
         def read(conn: Any) -> tuple[Station, list[HeldSlot]]:
-            station = board.station(conn, station_id)
+            station = queries.get_station(conn, station_id)
             if station is None:
                 raise missing("station", station_id, "station")
             return station, board.held_slots(conn, [e.id for e in station.evses], period)

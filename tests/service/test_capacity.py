@@ -8,28 +8,16 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from charge_tui.domain.enums import ConnectorType, EvseStatus, FailureReason, Status
+from charge_tui.domain.enums import EvseStatus, FailureReason, Status
 from charge_tui.domain.errors import ChargeError
-from charge_tui.domain.model import Evse, Station
-from tests.factories import CENTER, NOW, params
+from tests.factories import NOW, params
 from tests.invariants import violations
-from tests.service.test_service import expect, snapshot, tiny_network
+from tests.service.test_service import expect, near2_station, snapshot, tiny_network
 
 
 def two_near(service):
     tiny_network(service)
-    service.add_stations(
-        [
-            Station(
-                "sta_near2",
-                "Near 2",
-                CENTER[0] - 0.0045,
-                CENTER[1],
-                "2 Near St",
-                evses=(Evse("evse_n2", "sta_near2", (ConnectorType.CCS1,), 150.0),),
-            )
-        ]
-    )
+    service.add_stations([near2_station()])
 
 
 def test_preview_is_the_fault_rolled_back(service, db):

@@ -252,8 +252,9 @@ def test_unknown_ids(service):
     expect("resource_missing", service.events, "rsv_nope")
 
 
-def test_fault_moves_or_fails(service, db, clock):
-    near2 = Station(
+def near2_station() -> Station:
+    """A second station 500 m south of the centre with one CCS1 EVSE (where a fault can move)."""
+    return Station(
         "sta_near2",
         "Near 2",
         CENTER[0] - 0.0045,
@@ -261,8 +262,11 @@ def test_fault_moves_or_fails(service, db, clock):
         "2 Near St",
         evses=(Evse("evse_n2", "sta_near2", (ConnectorType.CCS1,), 150.0),),
     )
+
+
+def test_fault_moves_or_fails(service, db, clock):
     tiny_network(service)
-    service.add_stations([near2])
+    service.add_stations([near2_station()])
     a = service.confirm(service.create(params()).id, evse_id="evse_n1")
     b = service.confirm(service.create(params()).id, evse_id="evse_n2")
     touched = service.fault_evse("evse_n1")

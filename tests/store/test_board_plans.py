@@ -7,35 +7,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from charge_tui.domain.board import Period
-from charge_tui.store import board
-from tests.store.test_query_plans import START, db, sim_store  # noqa: F401 (fixtures)
-
-
-class AllPlans:
-    """EXPLAIN QUERY PLAN of every SELECT run inside the block."""
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-        self.statements: list[tuple[str, object]] = []
-        self.plans: list[tuple[str, list[str]]] = []
-
-    def __enter__(self) -> AllPlans:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-        with self.engine.connect() as conn:
-            for sql, params in self.statements:
-                rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
-                self.plans.append((sql, [r[-1] for r in rows]))
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            self.statements.append((statement, parameters))
+from charge_tui.store import board, queries
+from tests.store.test_query_plans import START, Plans, db, sim_store  # noqa: F401 (fixtures)
 
 
 def scans(plans, table: str) -> list[tuple[str, str]]:
@@ -53,7 +27,7 @@ def plan_lines(plans, fragment: str) -> list[str]:
 
 def test_board_reads_use_their_indexes(db):  # noqa: F811
     period = Period(START + 6 * 3600, 6 * 3600)
-    with AllPlans(db.engine) as p, db.read() as conn:
+    with Plans(db.engine, table=None) as p, db.read() as conn:
         first = board.station_page(conn, limit=5)
         after = board.station_page(conn, after=board.key_of(first[-1]), limit=5)
         board.station_page(conn, before=board.key_of(after[0]), limit=5)
@@ -61,7 +35,7 @@ def test_board_reads_use_their_indexes(db):  # noqa: F811
         board.summaries(conn, after, period)
         board.position(conn, board.key_of(after[0]))
         board.station_names(conn, [s.id for s in first])
-        board.station(conn, first[0].id)
+        queries.get_station(conn, first[0].id)
     assert p.plans
     for table in ("reservations", "stations", "evses"):
         assert scans(p.plans, table) == [], table
@@ -82,7 +56,7 @@ def test_search_by_station_name_scans_only_the_stations(db):  # noqa: F811
 
     with db.read() as conn:
         name = board.station_page(conn, limit=1)[0].name
-    with AllPlans(db.engine) as p, db.read() as conn:
+    with Plans(db.engine, table=None) as p, db.read() as conn:
         page = listing.forward(conn, ListQuery(search=name.split(" #")[0]), limit=20)
     assert page.rows
     assert scans(p.plans, "reservations") == []

@@ -59,10 +59,12 @@ def db(request, sim_store, tmp_path):
 
 
 class Plans:
-    """EXPLAIN QUERY PLAN of every SELECT on the reservations table run inside the block."""
+    """EXPLAIN QUERY PLAN of every SELECT on the ``table`` run inside the block (any table when
+    ``table`` is None)."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, table: str | None = "reservations") -> None:
         self.engine = engine
+        self.table = table
         self.plans: list[tuple[str, list[str]]] = []
         self._statements: list[tuple[str, object]] = []
 
@@ -78,7 +80,8 @@ class Plans:
                 self.plans.append((sql, [r[-1] for r in rows]))
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "reservations" in statement:
+        select = statement.lstrip().upper().startswith("SELECT")
+        if select and (self.table is None or self.table in statement):
             self._statements.append((statement, parameters))
 
 

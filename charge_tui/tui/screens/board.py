@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from charge_tui.domain.board import FaultOutcome, HeldSlot, Period, faulted
 from charge_tui.domain.errors import ChargeError
@@ -416,6 +417,10 @@ class BoardScreen(Screen[str | None]):
         self._load_station_now()  # the EVSE's own row first, beside the page's utilisation
         self._reload_page()
 
-    def on_worker_state_changed(self, event) -> None:
-        if event.worker.group == "board-evse" and event.state.name in ("ERROR", "CANCELLED"):
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A fault or restore that failed (the app shows the error): the keys work again."""
+        if event.worker.group == "board-evse" and event.state in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
             self._busy = False
