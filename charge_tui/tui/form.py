@@ -10,7 +10,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from charge_tui.domain.errors import ChargeError
-from charge_tui.domain.timeparse import TimeParseError, local_zone, parse_time
+from charge_tui.domain.timefields import parse_field
+from charge_tui.domain.timeparse import local_zone
 from charge_tui.domain.validation import (
     check_connector_types,
     check_id,
@@ -99,15 +100,41 @@ class FormResult:
         return not self.errors
 
 
-def describe_time(text: str, now: int, zone: tzinfo | None = None) -> tuple[bool, str]:
-    """The echo under a time field: the time it reads as, in local time, or why it cannot."""
-    if not text.strip():
+NOT_A_TIME = "Not a time: type a date (2026-11-25 18:00), an offset (+2h, +1d) or start+45m."
+
+
+def read_times(
+    values: FormValues, now: int, zone: tzinfo | None = None
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The time fields as UNIX seconds, and the message of each that cannot be read. Later
+    fields may be relative to earlier ones (``start+45m``): the rule of
+    :mod:`charge_tui.domain.timefields`, the same as the command line's."""
+    times: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, param in TIME_FIELDS.items():
+        text = values.get(name)
+        if not text:
+            continue
+        try:
+            times[param] = parse_field(param, text, now, zone, times)
+        except ChargeError as exc:
+            message = exc.message.removeprefix(f"{param}: ")
+            errors[name] = NOT_A_TIME if message.startswith("cannot read") else message
+    return times, errors
+
+
+def describe_time(
+    name: str, values: FormValues, now: int, zone: tzinfo | None = None
+) -> tuple[bool, str]:
+    """The echo under the time field ``name``: the time it reads as, in local time, or why it
+    cannot."""
+    if not values.get(name):
         return True, ""
     zone = zone or local_zone()
-    try:
-        ts = parse_time(text, now, zone)
-    except TimeParseError as exc:
-        return False, str(exc)
+    times, errors = read_times(values, now, zone)
+    if name in errors:
+        return False, errors[name]
+    ts = times[TIME_FIELDS[name]]
     shown = datetime.fromtimestamp(ts, zone).strftime("%a %Y-%m-%d %H:%M %Z").strip()
     return True, f"→ {shown} ({format_relative(ts, now)})"
 
@@ -160,14 +187,9 @@ def build(values: FormValues, now: int, zone: tzinfo | None = None) -> FormResul
     if values.connector_types:
         params["connector_types"] = list(values.connector_types)
 
-    for name, param in TIME_FIELDS.items():
-        text = values.get(name)
-        if not text:
-            continue
-        try:
-            params[param] = parse_time(text, now, zone)
-        except TimeParseError:
-            errors[name] = "Not a time: type a date (2026-11-25 18:00) or an offset (+2h, +1d)."
+    times, time_errors = read_times(values, now, zone)
+    params.update(times)
+    errors.update(time_errors)
 
     area: dict[str, Any] = {}
     for name, key in AREA_FIELDS.items():

@@ -185,6 +185,22 @@ async def test_times_are_shown_back_parsed_as_you_type(sample):
         assert echo.has_class("-bad")
 
 
+async def test_an_end_relative_to_the_start_follows_it_as_you_type(sample):
+    app = make_app(sample)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_form(pilot)
+        end_echo = screen.query_one("#echo-preferred_end", Static)
+        screen.query_one("#preferred_end", Input).value = "start+45m"
+        await settle(pilot)
+        assert "Wed 2026-11-18 18:45" in str(end_echo.render())  # default start +1h: 18:00
+        screen.query_one("#preferred_start", Input).value = "2026-11-25 18:00"
+        await settle(pilot)  # only the start changed: the end's echo follows it
+        assert "Wed 2026-11-25 18:45" in str(end_echo.render())
+        screen.query_one("#preferred_start", Input).value = "soon"
+        await settle(pilot)
+        assert end_echo.has_class("-bad") and "preferred_start_time" in str(end_echo.render())
+
+
 async def test_picking_a_station_fills_the_centre(sample):
     station = sample.stations()[0]
     app = make_app(sample)
@@ -241,7 +257,34 @@ def test_build_reports_every_field_at_once():
 
 
 def test_describe_time_offsets_and_dates():
-    ok, text = describe_time("+90m", SAMPLE_NOW)
+    ok, text = describe_time("preferred_start", FormValues({"preferred_start": "+90m"}), SAMPLE_NOW)
     assert ok and "18:30" in text and "in 1h30m" in text
-    ok, text = describe_time("yesterday-ish", SAMPLE_NOW)
-    assert not ok
+    ok, text = describe_time(
+        "preferred_start", FormValues({"preferred_start": "yesterday-ish"}), SAMPLE_NOW
+    )
+    assert not ok and text.startswith("Not a time")
+
+
+def test_later_times_may_be_relative_to_the_start_and_end():
+    """The command line's rule: start+45m from the preferred start, end+30m from the preferred
+    end, a bare offset from now; the echo shows each as it reads."""
+    typed = FormValues(
+        {
+            "preferred_start": "+1h",
+            "preferred_end": "start+45m",
+            "earliest_start": "start-15m",
+            "latest_end": "end+30m",
+        }
+    )
+    ok, text = describe_time("preferred_end", typed, SAMPLE_NOW)
+    assert ok and "in 1h45m" in text
+    res = build(typed, SAMPLE_NOW)
+    start = SAMPLE_NOW + 3600
+    assert res.params["preferred_start_time"] == start
+    assert res.params["preferred_end_time"] == start + 45 * 60
+    assert res.params["earliest_start_time"] == start - 15 * 60
+    assert res.params["latest_end_time"] == start + 75 * 60
+    bad = FormValues({"preferred_start": "start+5m", "preferred_end": "end+1h"})
+    errors = build(bad, SAMPLE_NOW).errors
+    assert "cannot be relative" in errors["preferred_start"]
+    assert "not 'end'" in errors["preferred_end"]

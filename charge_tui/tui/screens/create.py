@@ -60,9 +60,9 @@ TEXT_INPUTS: dict[str, tuple[str, str, str]] = {
     "payment_method": ("Payment method", "pm_…", "pm_card_visa"),
     "idempotency_key": ("Idempotency key", "optional", ""),
     "preferred_start": ("Preferred start", "2026-11-25 18:00, +2h, +1d…", "+1h"),
-    "preferred_end": ("Preferred end", "a time or an offset from now", "+2h"),
-    "earliest_start": ("Earliest start", "optional (default: preferred start)", ""),
-    "latest_end": ("Latest end", "optional (default: preferred end)", ""),
+    "preferred_end": ("Preferred end", "a time, an offset (+2h) or start+45m", "+2h"),
+    "earliest_start": ("Earliest start", "optional, e.g. start-15m", ""),
+    "latest_end": ("Latest end", "optional, e.g. end+30m", ""),
     "latitude": ("Latitude", "e.g. 37.7749", ""),
     "longitude": ("Longitude", "e.g. -122.4194", ""),
     "radius": ("Radius (m)", "100 to 100000", "5000"),
@@ -187,16 +187,16 @@ class CreateScreen(Screen[str | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         name = event.input.id or ""
-        if name in TIME_FIELDS:
-            self._echo(name)
+        if name in TIME_FIELDS:  # later times may be relative to this one (start+45m)
+            for other in TIME_FIELDS:
+                self._echo(other)
         # Editing a field clears its error (a change that happened before the error was shown
         # does not).
         if name in self.errors and event.value != self._error_values.get(name):
             self._set_error(name, None)
 
     def _echo(self, name: str) -> None:
-        text = self.query_one(f"#{name}", Input).value
-        ok, message = describe_time(text, self.data.now(), self.zone)
+        ok, message = describe_time(name, self.values(), self.data.now(), self.zone)
         echo = self.query_one(f"#echo-{name}", Static)
         echo.update(message)
         echo.set_class(not ok, "-bad")
