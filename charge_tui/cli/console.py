@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from charge_tui.cli.args import float_in, int_in, seed_arg
+from charge_tui.cli.commands import summary
+from charge_tui.cli.helptext import add_command
 from charge_tui.domain.clock import ENV_NOW, env_now
 from charge_tui.store.location import resolve_url, sqlite_file
 
@@ -29,23 +31,34 @@ DEMO_LOCAL_HOUR = 7.5
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from charge_tui.tui.demo import DEFAULT_SPEED
+    from charge_tui.engine.simconfig import DEMO_SPEED
 
-    c = subparsers.add_parser("console", help="open the console on the store (the default)")
+    c = add_command(
+        subparsers,
+        "console",
+        summary("console"),
+        description="The list of reservations, live: filter, search, inspect and act on them; "
+        "the station board (b); every key in the help (?). Running charge-tui with no command "
+        "does the same.",
+        examples=["charge-tui console", "charge-tui console --db team.db"],
+    )
     c.set_defaults(handler=run_console)
-    d = subparsers.add_parser(
+    d = add_command(
+        subparsers,
         "demo",
-        help="the console with the simulator running inside it, on a fresh demo store",
-        description="Open the console on a fresh store (a temporary SQLite file unless --db is "
-        "given) with a station network and the simulator playing drivers, the confirmation "
-        "engine, payments, cancellations and no-shows. Keys: + / - change the speed, p pauses.",
+        summary("demo"),
+        description="Open the console on a fresh store (a temporary SQLite file, removed on exit, "
+        "unless --db is given) with a station network and the simulator playing drivers, the "
+        "confirmation engine, payments, cancellations and no-shows. Keys: + / - change the "
+        "speed, p pauses.",
+        examples=["charge-tui demo", "charge-tui demo --seed 7 --speed 600 --rate 120"],
     )
     d.add_argument("--seed", type=seed_arg, default=0, help="simulator seed (default 0)")
     d.add_argument(
         "--speed",
         type=float_in(0, 100_000, above=True),
-        default=DEFAULT_SPEED,
-        help=f"simulated seconds per real second, up to 100000 (default {DEFAULT_SPEED:g})",
+        default=DEMO_SPEED,
+        help=f"simulated seconds per real second, up to 100000 (default {DEMO_SPEED:g})",
     )
     d.add_argument(
         "--stations",
@@ -185,7 +198,3 @@ def run_demo(args: argparse.Namespace) -> int:
         if tmp is not None:
             tmp.cleanup()
     return 0
-
-
-#: ``charge-tui`` without a command opens the console.
-DEFAULT_HANDLER = run_console

@@ -9,13 +9,17 @@ naming a report file that holds the traceback (exit 70); ``--debug`` shows the t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path
 
 from charge_tui.cli.args import Parser, UsageError
+from charge_tui.cli.commands import COMMANDS
+from charge_tui.cli.helptext import Formatter, add_global_options, epilog
 from charge_tui.cli.output import (
     EXIT_API_ERROR,
     EXIT_INTERNAL,
@@ -28,58 +32,76 @@ from charge_tui.cli.output import (
 from charge_tui.domain.errors import ChargeError, ConfigError, StoreUnavailable
 from charge_tui.domain.text import printable
 
-#: Modules that add sub-commands: each has ``register(subparsers)``. Imported when the full
-#: command line is built (the console's own is built without them, see ``_console_parser``).
-COMMAND_MODULES = ("reservations", "stations", "audit_cmd")
-
-
-def _command_modules() -> list:
-    """The core sub-commands, then those that live with their feature (engine, simulator,
-    console) when present."""
-    mods = [__import__(f"charge_tui.cli.{name}", fromlist=["register"]) for name in COMMAND_MODULES]
-    for name in ("engine_cmd", "simulate", "console"):
-        try:
-            mods.append(__import__(f"charge_tui.cli.{name}", fromlist=["register"]))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"charge_tui.cli.{name}":
-                raise
-    return mods
-
 
 def _base_parser() -> argparse.ArgumentParser:
+    from charge_tui import __version__
+
     parser = Parser(
         prog="charge-tui",
-        description="Operator console and simulator of an EV-charging reservation service.",
+        description="Operator console and simulator of an EV-charging reservation service. "
+        "With no command, opens the console on the store.",
+        epilog=epilog(
+            [
+                "charge-tui demo",
+                "charge-tui reservations list --limit 3",
+                "charge-tui reservations create -d driver=drv_ada -d vehicle=veh_leaf \\\n"
+                "    -d 'connector_types[]=ccs2' -d preferred_start_time=+1h \\\n"
+                "    -d preferred_end_time=start+45m -d 'service_area[latitude]=52.52' \\\n"
+                "    -d 'service_area[longitude]=13.40' -d 'service_area[radius_meters]=5000' \\\n"
+                "    -d payment_method=pm_card_visa",
+            ],
+            "Global options (--db, --debug) go before or after the command. "
+            "Run charge-tui COMMAND --help for a command's options and examples.",
+        ),
+        formatter_class=Formatter,
     )
+    add_global_options(parser, top=True)
     parser.add_argument(
-        "--db",
-        metavar="URL",
-        default=None,
-        help="database URL or SQLite file path (default: $CHARGE_TUI_DB, else charge.db in the "
-        "user data directory)",
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of an unexpected error"
+        "--version",
+        action="version",
+        version=f"charge-tui {__version__}",
+        help="print the version and exit",
     )
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_asked(argv: Sequence[str]) -> str | None:
+    """The command named on this command line (global options may come before it), if any."""
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--db":
+            if rest:
+                rest.pop(0)
+        elif arg.startswith("-"):
+            continue
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser. The module of the command ``only`` is imported and registered
+    (all of them with ``every``: completion); the other commands are listed by name and summary,
+    all that ``charge-tui --help`` needs."""
     parser = _base_parser()
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
-        module.register(subparsers)
-        # A module may name what runs without a command (the console does).
-        if getattr(module, "DEFAULT_HANDLER", None) is not None:
-            parser.default_handler = module.DEFAULT_HANDLER
+    wanted = {COMMANDS[only][0]} if only in COMMANDS else set()
+    for name, (module_name, text) in COMMANDS.items():
+        if name in subparsers.choices:
+            continue
+        if every or module_name in wanted:
+            import_module(f"charge_tui.cli.{module_name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=text, add_help=False)
     return parser
 
 
 def opens_the_console(argv: Sequence[str]) -> bool:
-    """``charge-tui [--db URL] [console]``: nothing but the console is asked for."""
+    """``charge-tui [--db URL] [console] [--db URL]``: nothing but the console is asked for."""
     rest = list(argv)
-    if rest and rest[-1] == "console":
-        rest.pop()
+    if "console" in rest:
+        rest.remove("console")
     while rest:
         arg = rest.pop(0)
         if arg == "--db" and rest and not rest[0].startswith("-"):
@@ -102,8 +124,10 @@ def _console_parser() -> argparse.ArgumentParser:
 
 def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     """The parser for this command line: the console's own when only the console is asked for,
-    else the full one."""
-    return _console_parser() if opens_the_console(argv) else build_parser()
+    else the one of the command asked for."""
+    if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions: every command
+        return build_parser(every=True)
+    return _console_parser() if opens_the_console(argv) else build_parser(command_asked(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,14 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: list[str]) -> int:
     parser = parser_for(argv)
+    if "_ARGCOMPLETE" in os.environ:
+        from charge_tui.cli.completion import complete
+
+        complete(parser)  # prints the completions and exits
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
-    if handler is None:
-        default = getattr(parser, "default_handler", None)
-        if default is None:
-            parser.print_help()
-            return 0
-        handler = default
+    if handler is None:  # no command: the console
+        from charge_tui.cli.console import run_console
+
+        handler = run_console
     return handler(args)
 
 

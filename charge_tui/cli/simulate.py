@@ -1,30 +1,28 @@
-"""``charge-tui simulate``: the headless simulator with its KPI summary (SPEC §6).
+"""``charge-tui simulate``: the headless simulator with its KPI summary.
 
 Progress goes to stderr (one line rewritten in place on a terminal, a line every few seconds
 otherwise); the summary to stdout, as text or ``--json``. Ctrl+C stops after the current tick (that
 tick is committed whole; a second Ctrl+C abandons it, rolled back) and prints the summary of what
-ran, with exit status 130. At the end the store is audited for the invariants of SPEC §3
+ran, with exit status 130. At the end the store is audited for the status machine's invariants
 (``--no-check`` skips it).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING, Any
 
 from charge_tui.cli.args import UsageError, float_in, int_in, seed_arg
+from charge_tui.cli.commands import summary
+from charge_tui.cli.helptext import add_command
 from charge_tui.cli.output import EXIT_INTERRUPTED, print_json
-from charge_tui.domain.clock import LATEST, parse_instant
+from charge_tui.cli.simreport import Progress, format_summary
+from charge_tui.domain.clock import LATEST, env_now, parse_instant
 from charge_tui.domain.text import printable
 from charge_tui.engine.simconfig import SimConfig, format_time
 from charge_tui.store.location import resolve_url
-
-if TYPE_CHECKING:
-    from charge_tui.engine.simulator import Simulator
 
 _D = SimConfig()
 #: SQLite page cache of the simulator's connection (see ``Database``): its writes touch every index.
@@ -44,12 +42,20 @@ MAX_SPEED = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "simulate",
-        help="run the headless simulator and print its KPI summary",
+        summary("simulate"),
+        examples=[
+            "charge-tui simulate --hours 2 --rate 200 --quiet",
+            "charge-tui simulate --seed 5 --hours 12 --stations 60 --fault-rate 2 --json --quiet",
+        ],
         description="Play drivers, the confirmation engine, payments, cancellations, no-shows and "
         "station faults on the store with a simulated clock, deterministically for a seed, then "
-        "print a KPI summary. Seeds a station network if the store has none.",
+        "print a KPI summary. Seeds a station network if the store has none.\n\n"
+        "Progress goes to stderr with the time left; Ctrl+C stops after the current tick (a "
+        "second Ctrl+C abandons it) and prints the summary of what ran (exit 130). At the end "
+        "the store is audited for its invariants (exit 1 if one is broken).",
     )
     p.add_argument("--seed", type=seed_arg, default=_D.seed, help="random seed (default 0)")
     p.add_argument(
@@ -92,8 +98,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=instant_arg,
         default=None,
         metavar="TIME",
-        help="simulated start, UNIX seconds or ISO 8601, years 1970-2999 (default: "
-        "$CHARGE_TUI_NOW, else today 00:00 UTC)",
+        help="simulated start: UNIX seconds, ISO 8601 (naive is UTC), a date, or an offset "
+        "from now (+1d), years 1970-2999 (default: $CHARGE_TUI_NOW, else today 00:00 UTC)",
     )
     p.add_argument(
         "--tick",
@@ -106,7 +112,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-check", action="store_true", help="skip the invariant audit of the store at the end"
     )
-    w = p.add_argument_group("workload and engine (defaults from SPEC §6)")
+    w = p.add_argument_group("workload and engine")
     _rate(w, "--decline-rate", "decline_rate", "share of payments declined at random")
     _rate(
         w,
@@ -194,11 +200,18 @@ def _num(
 
 
 def instant_arg(text: str) -> int:
-    """A time as UNIX seconds or ISO 8601, in the years the program supports."""
+    """A time as UNIX seconds or ISO 8601 (naive is UTC), else anything people type (a date in
+    local time, an offset from now such as ``+1d``), in the years the program supports."""
     try:
         return parse_instant(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{printable(text[:40])!r}: {exc}") from None
+        first = exc
+    from charge_tui.domain.timeparse import TimeParseError, parse_time
+
+    try:
+        return parse_time(text, env_now() or int(time.time()))
+    except TimeParseError:
+        raise argparse.ArgumentTypeError(f"{printable(text[:40])!r}: {first}") from None
 
 
 def lead_mix_arg(text: str) -> tuple[float, float, float]:
@@ -251,48 +264,6 @@ def _config(args: argparse.Namespace) -> SimConfig:
     )
 
 
-class _Progress:
-    """A progress line on stderr: rewritten in place on a terminal, else one every few seconds."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.wall0 = time.monotonic()
-        self.dirty = False
-
-    @property
-    def every(self) -> float:
-        return 0.25 if self.tty else 5.0
-
-    def __call__(self, sim: Simulator) -> None:
-        if self.quiet:
-            return
-        s = sim.stats
-        elapsed = max(1e-9, time.monotonic() - self.wall0)
-        line = (
-            f"[{format_time(sim.clock.now())} {sim.progress:4.0%}] created {s.created:,}  "
-            f"confirmed {s.confirmed:,}  completed {s.completed:,}  failed {s.failed:,}  "
-            f"cancelled {s.cancelled:,}  no-shows {s.no_shows:,}  "
-            f"{s.events / elapsed:,.0f} events/s"
-        )
-        if self.tty:
-            # One screen line, or the next rewrite leaves the wrapped rest behind.
-            width = shutil.get_terminal_size().columns
-            if len(line) >= width:
-                line = line[: max(0, width - 2)] + "…"
-            sys.stderr.write("\r\x1b[2K" + line)
-            self.dirty = True
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.dirty:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self.dirty = False
-
-
 def _simulate(args: argparse.Namespace) -> int:
     from charge_tui.engine.simulator import Simulator
     from charge_tui.store.audit import check_invariants
@@ -309,7 +280,7 @@ def _simulate(args: argparse.Namespace) -> int:
     sim = Simulator.for_database(db, config)
     # Paced runs (--speed) stay in process: they are the ones watched and steered meanwhile.
     sim.write_behind = not args.in_process and not config.speed
-    progress = _Progress(args.quiet)
+    progress = Progress(args.quiet)
     abandoned = False
 
     def on_sigint(_signum, _frame) -> None:
@@ -334,7 +305,10 @@ def _simulate(args: argparse.Namespace) -> int:
                 f"{'as fast as possible' if not config.speed else f'{config.speed:g}x real time'}"
                 "\n"
             )
+        progress.start()
         sim.run(on_progress=progress, progress_every=progress.every)
+        if sim.finished:
+            progress(sim, done=True)
     except WriteBehindStopped as exc:
         if exc.reason != "changed":
             raise
@@ -364,72 +338,3 @@ def _simulate(args: argparse.Namespace) -> int:
     if kpis.get("invariants") and not kpis["invariants"]["ok"]:
         return 1
     return EXIT_INTERRUPTED if kpis["interrupted"] else 0
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x * 100:.1f} %"
-
-
-def _money(amount: int, currency: str) -> str:
-    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency)
-    value = f"{amount / 100:,.2f}"
-    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
-
-
-def format_summary(k: dict[str, Any]) -> str:
-    res = k["reservations"]
-    by = res["by_status"]
-    fr = k["failure_reasons"]
-    fees = k["fees_collected"]
-    canc = k["cancellations"]
-    lines = []
-    state = "interrupted" if k["interrupted"] else ("finished" if k["finished"] else "partial")
-    lines.append(
-        f"Simulation {state}: seed {k['seed']}, {k['simulated_hours']:g} h simulated from "
-        f"{format_time(k['start'])}, {k['stations']} stations / {k['evses']} EVSEs"
-    )
-    lines.append("")
-    w = 22
-    lines.append(f"{'reservations created':<{w}}{res['created']:>10,}")
-    details = {
-        "failed": ", ".join(f"{name} {n:,}" for name, n in fr.items()),
-        "expired": f"no-shows {k['no_shows']:,}, never confirmed {k['expired_unconfirmed']:,}",
-        "cancelled": (
-            f"before confirmation {canc['before_confirmation']:,}, after "
-            f"{canc['after_confirmation']:,} ({canc['late']:,} late)"
-        ),
-    }
-    for status, n in by.items():
-        extra = f"   {details[status]}" if status in details else ""
-        lines.append(f"  {status:<{w - 2}}{n:>10,}{extra}")
-    lines.append("")
-    lines.append(
-        f"{'acceptance rate':<{w}}{_pct(k['acceptance_rate']):>10}   "
-        f"confirmed / {k['confirmation_decisions']:,} confirmation decisions"
-    )
-    lines.append(
-        f"{'utilisation':<{w}}{_pct(k['utilisation']):>10}   completed session time / EVSE time"
-    )
-    by_kind = ", ".join(
-        f"{kind} {_money(v, fees['currency'])}" for kind, v in fees["by_kind"].items()
-    )
-    lines.append(
-        f"{'fees collected':<{w}}{_money(fees['amount'], fees['currency']):>10}   {by_kind}"
-    )
-    lines.append(
-        f"{'station faults':<{w}}{k['station_faults']:>10,}   "
-        f"reservations moved {k['reassigned']:,}, failed {fr['other']:,}; "
-        f"repairs {k['repairs']:,}"
-    )
-    lines.append(
-        f"{'transitions':<{w}}{k['events']:>10,}   in {k['wall_seconds']:.2f} s = "
-        f"{k['transitions_per_second']:,.0f} /s ({k['ticks']:,} ticks)"
-    )
-    inv = k.get("invariants")
-    if inv is not None:
-        if inv["ok"]:
-            lines.append(f"{'invariants (SPEC §3)':<{w}}{'ok':>10}")
-        else:
-            lines.append(f"{'invariants (SPEC §3)':<{w}}{'VIOLATED':>10}")
-            lines.extend(f"  {v}" for v in inv["violations"])
-    return "\n".join(lines) + "\n"

@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from charge_tui.engine.network import DEFAULT_CENTER, DEFAULT_RADIUS_KM
 from charge_tui.engine.workload import WorkloadParams
 
+#: Simulated seconds per real second of ``charge-tui demo`` (``+``/``-`` change it while it runs).
+DEMO_SPEED = 120.0
+
 
 @dataclass(frozen=True)
 class SimConfig:

@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from charge_tui.domain.timeparse import local_zone
+from charge_tui.engine.simconfig import DEMO_SPEED
 from charge_tui.tui.messages import DemoTick
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 MIN_SPEED = 1.0
 MAX_SPEED = 7680.0
-DEFAULT_SPEED = 120.0
+DEFAULT_SPEED = DEMO_SPEED
 
 
 class DemoDriver:

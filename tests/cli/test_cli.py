@@ -15,15 +15,6 @@ from charge_tui.cli import main
 from tests.factories import NOW, params
 
 
-@pytest.fixture
-def env(db_url, monkeypatch):
-    """The store every command here uses: SQLite, then PostgreSQL (same tests, both back ends)."""
-    path = db_url
-    monkeypatch.setenv("CHARGE_TUI_DB", db_url)
-    monkeypatch.setenv("CHARGE_TUI_NOW", str(NOW))
-    return path
-
-
 def run(capsys, *argv):
     code = main(list(argv))
     out = capsys.readouterr()
@@ -120,8 +111,9 @@ def test_transitions_via_cli(env, capsys):
     _, r2, _ = run(capsys, "reservations", "create", "--data", json.dumps(params()))
     rc, f, _ = run(capsys, "reservations", "fail", r2["id"], "--reason", "other")
     assert f["failure_reason"] == "other"
-    rc, f, _ = run(capsys, "reservations", "fail", r2["id"], "--reason", "nope")
-    assert rc == 1 and f["error"]["param"] == "reason"
+    # A reason that is not one of the choices is a bad flag value: a usage error.
+    rc, _f, err = run(capsys, "reservations", "fail", r2["id"], "--reason", "nope")
+    assert rc == 2 and "--reason" in err
     rc, e, _ = run(capsys, "reservations", "complete", r2["id"])
     assert e["error"]["code"] == "reservation_unexpected_state"
     rc, e, _ = run(capsys, "reservations", "expire", "rsv_missing")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -100,14 +101,49 @@ def test_engine_once_by_charge_tui_now(tmp_path):
 def test_engine_loop_stops_on_sigterm(tmp_path):
     path = tmp_path / "store.db"
     db, _ids = seeded_store(path)
-    proc = popen("--db", str(path), "engine", "--interval", "0.2", env={"CHARGE_TUI_NOW": str(T0)})
-    line = proc.stdout.readline()  # the first tick that did something
-    assert json.loads(line)["confirmed"] == 1
+    proc = popen(
+        "--db",
+        str(path),
+        "engine",
+        "--interval",
+        "0.2",
+        "--log-format",
+        "json",
+        env={"CHARGE_TUI_NOW": str(T0)},
+    )
+    start = json.loads(proc.stderr.readline())
+    assert start["level"] == "info" and start["message"].startswith("engine running on ")
+    tick = json.loads(proc.stderr.readline())  # the first tick that did something
+    assert tick["message"].startswith("tick: 1 confirmed, 1 failed")
+    assert (tick["confirmed"], tick["failed_payment"]) == (1, 1) and tick["seconds"] > 0
+    assert tick["time"].endswith("Z") and tick["logger"] == "charge_tui.engine"
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0
-    assert "engine stopped: 1 confirmed, 1 failed" in err
+    assert proc.returncode == 0 and out == ""
+    lines = [json.loads(line) for line in err.splitlines()]
+    assert lines[0]["message"] == "SIGTERM: stopping after the tick under way"
+    assert lines[-1]["message"].startswith("engine stopped: 1 confirmed, 1 failed")
     db.dispose()
+
+
+def test_engine_log_lines_for_people_and_idle_ticks_at_debug(tmp_path):
+    """Text logs carry a timestamp and the level; idle ticks appear only at debug level."""
+    path = tmp_path / "store.db"
+    db, _ids = seeded_store(path)
+    db.dispose()
+    env = {"CHARGE_TUI_NOW": str(T0 - 86_400)}  # nothing due yet
+    for level, idle_shown in (("info", False), ("debug", True)):
+        proc = popen(
+            "--db", str(path), "engine", "--interval", "0.1", "--log-level", level, env=env
+        )
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        lines = err.splitlines()
+        assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO +engine running on ", lines[0])
+        assert any("DEBUG   tick: 0 confirmed" in line for line in lines) is idle_shown
+        assert "INFO    engine stopped: 0 confirmed" in lines[-1]
 
 
 def test_engine_on_a_bad_store_is_one_line(tmp_path):
@@ -181,10 +217,18 @@ def test_simulate_text_summary(tmp_path):
         "utilisation",
         "fees collected",
         "transitions",
-        "invariants (SPEC §3)          ok",
+        "invariants                    ok",
     ):
         assert needle in text, text
     assert out.stderr == ""
+
+
+def test_simulate_progress_ends_at_100_percent(tmp_path):
+    args = ("simulate", "--stations", "5", "--hours", "2", "--rate", "30", "--start", str(START))
+    out = cli("--db", str(tmp_path / "t.db"), *args)
+    assert out.returncode == 0, out.stderr
+    last = out.stderr.splitlines()[-1]
+    assert re.match(r"^\[2026-11-18 02:00Z 100% done in [0-9hms]+\] created \d+", last), last
 
 
 def test_simulate_rejects_bad_rates(tmp_path):
@@ -213,9 +257,9 @@ def test_ctrl_c_stops_cleanly_with_a_summary_and_a_consistent_store(tmp_path):
     )
     deadline = time.monotonic() + 60
     seen = ""
-    while "%]" not in seen and time.monotonic() < deadline:  # wait for a progress line
+    while " left]" not in seen and time.monotonic() < deadline:  # a progress line, time left
         seen += proc.stderr.readline()
-    assert "%]" in seen, seen
+    assert re.search(r"\d+% [0-9hms]+ left\]", seen), seen
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
