@@ -1,4 +1,4 @@
-"""Assignment quality: the engine's confirmations against the exact offline optimum (SPEC §5).
+"""Assignment quality: the engine's confirmations against the exact offline optimum.
 
 Generates small instances (tens of reservations, a few EVSEs on one or two stations, mixed connector
 types, windows with slack, some slots already held), puts each in a fresh SQLite store, lets the
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,14 +47,41 @@ class Instance:
     name: str
     stations: list[Station]
     requests: list[dict]
+    #: Slots held before the tick: (index into ``requests``, EVSE id, start); confirmed first.
+    held: list[tuple[int, str, int]] = field(default_factory=list)
 
 
-def make_instance(seed: int) -> Instance:
-    rng = random.Random(f"assign-bench:{seed}")
+MIXES = [(C.CCS1,), (C.CCS1, C.NACS), (C.NACS,), (C.J1772,), (C.CCS1, C.CHADEMO)]
+
+#: The families of instances: how many EVSEs and requests, which durations and window slack,
+#: which connector types, whether some slots are held already. "mixed" is the original family;
+#: the others are the harder ones of the issue "at least 99 % of the optimum".
+FAMILIES: dict[str, dict] = {
+    "mixed": {},
+    "heavy": {"load": 6.0},  # requested time about 6x what the EVSEs can hold
+    "long+short": {"durations": (15, 20, 30, 240, 360, 480)},
+    "wide slack": {"slack": (120, 180, 240, 360)},
+    "zero slack": {"slack": (0,)},
+    "one type": {"mixes": [(C.CCS1,)]},
+    "held": {"held": 0.25},  # a quarter of the EVSE time already held
+}
+
+
+def make_instance(seed: int, family: str = "mixed") -> Instance:
+    f = FAMILIES[family]
+    rng = random.Random(
+        f"assign-bench:{family}:{seed}" if family != "mixed" else f"assign-bench:{seed}"
+    )
     n_evse = rng.randint(2, 5)
-    n_res = rng.randint(12, 45)
     horizon = rng.choice((6, 8, 10)) * 3600
-    mixes = [(C.CCS1,), (C.CCS1, C.NACS), (C.NACS,), (C.J1772,), (C.CCS1, C.CHADEMO)]
+    mixes = f.get("mixes", MIXES)
+    durations = f.get("durations", (20, 30, 30, 45, 60, 90, 120, 180))
+    slacks = f.get("slack", (0, 0, 15, 30, 60, 120))
+    if "load" in f:
+        mean = sum(durations) / len(durations) * 60
+        n_res = min(68, max(28, round(f["load"] * n_evse * horizon / mean)))
+    else:
+        n_res = rng.randint(28, 68) if family != "mixed" else rng.randint(12, 45)
     evses = []
     for i in range(n_evse):
         evses.append(
@@ -80,36 +108,50 @@ def make_instance(seed: int) -> Instance:
     types_pool = sorted({c for e in evses for c in e.connector_types}, key=lambda c: c.value)
     requests = []
     for i in range(n_res):
-        duration = rng.choice((20, 30, 30, 45, 60, 90, 120, 180)) * 60
+        duration = min(rng.choice(durations) * 60, horizon - 1800)
         start = T0 + 3600 + rng.randrange(0, horizon - duration, 300)
-        slack = rng.choice((0, 0, 15, 30, 60, 120)) * 60
+        slack = rng.choice(slacks) * 60
         before = min(slack // 2, start - (T0 + 3600)) // 300 * 300
         after = slack - before
         k = 1 if rng.random() < 0.6 else 2
         types = sorted(rng.sample(types_pool, min(k, len(types_pool))), key=lambda c: c.value)
         radius = rng.choice((150, 400, 1000))  # 150 m: only the first station
-        requests.append(
-            {
-                "connector_types": [t.value for t in types],
-                "driver": f"drv_b{i}",
-                "vehicle": f"veh_b{i}",
-                "preferred_start_time": start,
-                "preferred_end_time": start + duration,
-                "earliest_start_time": start - before,
-                "latest_end_time": start + duration + after,
-                "service_area": {
-                    "latitude": CENTER[0],
-                    "longitude": CENTER[1],
-                    "radius_meters": radius,
-                },
-                "payment_method": "pm_card_visa",
-            }
-        )
-    return Instance(f"#{seed:02d} {n_res:2d} res / {n_evse} EVSEs", stations, requests)
+        requests.append(_params(i, types, start, duration, before, after, radius))
+    held: list[tuple[int, str, int]] = []
+    if "held" in f:
+        for e in evses:
+            t = T0 + 3600 + rng.randrange(0, 3600, 300)
+            while t < T0 + 3600 + horizon - 1800:
+                d = rng.choice((30, 60, 90)) * 60
+                if rng.random() < f["held"] and t + d <= T0 + 3600 + horizon:
+                    requests.append(
+                        _params(len(requests), list(e.connector_types[:1]), t, d, 0, 0, 1000)
+                    )
+                    held.append((len(requests) - 1, e.id, t))
+                t += d
+    name = f"{family} #{seed:02d} {n_res:2d}/{n_evse}"
+    return Instance(name, stations, requests, held)
 
 
-def run_engine(inst: Instance, strategy: str) -> tuple[int, float, list[Request]]:
-    """Confirmations by the real engine (one tick, everything due at once)."""
+def _params(i, types, start, duration, before, after, radius) -> dict:
+    return {
+        "connector_types": [t.value for t in types],
+        "driver": f"drv_b{i}",
+        "vehicle": f"veh_b{i}",
+        "preferred_start_time": start,
+        "preferred_end_time": start + duration,
+        "earliest_start_time": start - before,
+        "latest_end_time": start + duration + after,
+        "service_area": {"latitude": CENTER[0], "longitude": CENTER[1], "radius_meters": radius},
+        "payment_method": "pm_card_visa",
+    }
+
+
+def run_engine(
+    inst: Instance, strategy: str
+) -> tuple[int, float, list[Request], dict[str, list[tuple[int, int]]]]:
+    """Confirmations by the real engine (one tick, everything due at once), the requests as it
+    saw them and the slots held before the tick (for the exact model)."""
     with tempfile.TemporaryDirectory() as d:
         db = Database(f"sqlite:///{d}/bench.db")
         svc = ReservationService(
@@ -121,12 +163,16 @@ def run_engine(inst: Instance, strategy: str) -> tuple[int, float, list[Request]
         )
         svc.add_stations(inst.stations)
         with svc.transaction() as uow:
-            for p in inst.requests:
-                uow.create(p)
-        # The requests as the engine will see them (for the exact model).
+            made = [uow.create(p) for p in inst.requests]
+        busy: dict[str, list[tuple[int, int]]] = {}
+        for index, evse, start in inst.held:
+            r = svc.confirm(made[index].id, evse_id=evse, start=start)
+            busy.setdefault(evse, []).append((r.scheduled_start_time, r.scheduled_end_time))
         with svc.reading() as conn:
             net = NetworkIndex.load(conn)
-        rows = sorted(svc.list(limit=100).data, key=lambda r: (r.next_check_at, r.id))
+        rows = sorted(
+            svc.list(status="pending", limit=100).data, key=lambda r: (r.next_check_at, r.id)
+        )
         reqs = []
         for i, r in enumerate(rows):
             cands = net.candidates(r.service_area, r.connector_types)
@@ -147,14 +193,28 @@ def run_engine(inst: Instance, strategy: str) -> tuple[int, float, list[Request]
         result = engine.tick()
         elapsed = time.perf_counter() - started
         db.dispose()
-        return result.confirmed, elapsed, reqs
+        return result.confirmed, elapsed, reqs, busy
 
 
-def optimum(reqs: list[Request], time_limit: float) -> tuple[int, bool]:
+def optimum(
+    reqs: list[Request],
+    busy: dict[str, list[tuple[int, int]]],
+    time_limit: float,
+    hint: dict | None = None,
+) -> tuple[int, bool]:
+    """The most requests that can be placed: CP-SAT, one optional interval per request and EVSE
+    it accepts, one NoOverlap per EVSE with the held slots as fixed intervals. ``hint`` (the
+    engine's placements) starts the search, so that an optimum not proven within the time limit
+    is at least the engine's count: the ratio is then an upper bound of the engine's."""
     from ortools.sat.python import cp_model
 
     m = cp_model.CpModel()
     per_evse: dict[str, list] = {}
+    for evse, slots in busy.items():
+        for k, (s, t) in enumerate(slots):
+            per_evse.setdefault(evse, []).append(
+                m.new_fixed_size_interval_var(s, t - s, f"held_{evse}_{k}")
+            )
     placed = []
     for r in reqs:
         lits = []
@@ -162,6 +222,11 @@ def optimum(reqs: list[Request], time_limit: float) -> tuple[int, bool]:
             lit = m.new_bool_var(f"x_{r.id}_{evse}")
             start = m.new_int_var(r.lo, r.hi - r.duration, f"s_{r.id}_{evse}")
             iv = m.new_optional_fixed_size_interval_var(start, r.duration, lit, f"i_{r.id}_{evse}")
+            if hint is not None:
+                p = hint.get(r.id)
+                m.add_hint(lit, p is not None and p.evse == evse)
+                if p is not None and p.evse == evse:
+                    m.add_hint(start, p.start)
             per_evse.setdefault(evse, []).append(iv)
             lits.append(lit)
         if lits:
@@ -181,44 +246,51 @@ def optimum(reqs: list[Request], time_limit: float) -> tuple[int, bool]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--instances", type=int, default=30)
+    ap.add_argument("--instances", type=int, default=10, help="instances per family")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated")
     ap.add_argument("--time-limit", type=float, default=20.0, help="CP-SAT seconds per instance")
+    ap.add_argument("--verbose", action="store_true", help="a line per instance")
     args = ap.parse_args()
     try:
         import ortools  # noqa: F401
     except ImportError:
         print("needs OR-Tools: pip install -e '.[bench]'  (or: pip install ortools)")
         return 2
-    print(f"{'instance':<24}{'fcfs':>6}{'engine':>8}{'optimum':>9}{'ratio':>8}{'fcfs ratio':>12}")
-    tot_e = tot_f = tot_o = 0
-    worst = 1.0
-    times = []
-    for k in range(args.seed, args.seed + args.instances):
-        inst = make_instance(k)
-        fcfs, _t, _reqs = run_engine(inst, "fcfs")
-        eng, elapsed, reqs = run_engine(inst, "batch")
-        # Sanity: the pure assignment agrees with the engine (no payment declines here).
-        assert len(assign_requests(reqs, {})) == eng, "engine and assign() disagree"
-        opt, exact = optimum(reqs, args.time_limit)
-        times.append(elapsed)
-        ratio = eng / opt if opt else 1.0
-        worst = min(worst, ratio)
-        tot_e, tot_f, tot_o = tot_e + eng, tot_f + fcfs, tot_o + opt
-        mark = "" if exact else "  (optimum not proven)"
+    head = f"{'family':<12}{'n':>4}{'mean':>8}{'worst':>8}{'fcfs mean':>11}{'fcfs worst':>12}"
+    print(head + f"{'tick med':>10}{'tick max':>10}{'unproven':>10}")
+    all_ratios: list[float] = []
+    all_fcfs: list[float] = []
+    for family in args.families.split(","):
+        ratios, fcfs_ratios, times, unproven = [], [], [], 0
+        for k in range(args.seed, args.seed + args.instances):
+            inst = make_instance(k, family)
+            fcfs, _t, _reqs, _busy = run_engine(inst, "fcfs")
+            eng, elapsed, reqs, busy = run_engine(inst, "batch")
+            # Sanity: the pure assignment agrees with the engine (no payment declines here).
+            placements = assign_requests(reqs, busy)
+            assert len(placements) == eng, "engine and assign() disagree"
+            opt, exact = optimum(reqs, busy, args.time_limit, placements)
+            unproven += not exact
+            ratios.append(eng / opt if opt else 1.0)
+            fcfs_ratios.append(fcfs / opt if opt else 1.0)
+            times.append(elapsed)
+            if args.verbose:
+                print(f"  {inst.name:<28} fcfs {fcfs:>3} engine {eng:>3} optimum {opt:>3}")
+        all_ratios += ratios
+        all_fcfs += fcfs_ratios
         print(
-            f"{inst.name:<24}{fcfs:>6}{eng:>8}{opt:>9}{ratio:>8.3f}"
-            f"{(fcfs / opt if opt else 1):>12.3f}{mark}"
+            f"{family:<12}{len(ratios):>4}{statistics.mean(ratios):>8.3f}{min(ratios):>8.3f}"
+            f"{statistics.mean(fcfs_ratios):>11.3f}{min(fcfs_ratios):>12.3f}"
+            f"{statistics.median(times) * 1000:>8.0f}ms{max(times) * 1000:>8.0f}ms{unproven:>10}"
         )
-    print("-" * 67)
+    print("-" * 85)
     print(
-        f"{'overall':<24}{tot_f:>6}{tot_e:>8}{tot_o:>9}{tot_e / tot_o:>8.3f}{tot_f / tot_o:>12.3f}"
+        f"{'all':<12}{len(all_ratios):>4}{statistics.mean(all_ratios):>8.3f}"
+        f"{min(all_ratios):>8.3f}{statistics.mean(all_fcfs):>11.3f}{min(all_fcfs):>12.3f}"
     )
-    print(
-        f"engine/optimum: overall {tot_e / tot_o:.3f}, worst instance {worst:.3f}; "
-        f"fcfs/optimum {tot_f / tot_o:.3f}; engine tick median "
-        f"{sorted(times)[len(times) // 2] * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
-    )
+    print("targets: mean >= 0.990 over every family, no instance under 0.950; 'unproven': CP-SAT")
+    print("did not prove its optimum within the time limit (the ratio is then an upper bound)")
     return 0
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from charge_tui.engine.improve import improve
 from charge_tui.engine.placement import best_free
 from charge_tui.engine.repair import Repair, polish, trade
 from charge_tui.engine.schedule import Placement, Request, Schedule
@@ -40,6 +41,9 @@ STRATEGIES = ("batch", "fcfs")
 #: Work allowed to the repair search per call, in (request, EVSE) placement evaluations, shared by
 #: the constructions (keeps a tick bounded: about a quarter of a second at most).
 DEFAULT_REPAIR_BUDGET = 150_000
+
+#: Work allowed to the improvement phase (:mod:`charge_tui.engine.improve`) per call.
+IMPROVE_BUDGET = 200_000
 
 #: Up to this many requests, fifteen constructions compete; up to LARGE_BATCH, four; beyond, one.
 SMALL_BATCH = 60
@@ -113,6 +117,7 @@ def assign(
     *,
     strategy: str = "batch",
     repair_budget: int = DEFAULT_REPAIR_BUDGET,
+    improve_budget: int = IMPROVE_BUDGET,
 ) -> dict[str, Placement]:
     """Placements for the requests that can be placed (the others are absent from the result)."""
     if strategy not in STRATEGIES:
@@ -158,6 +163,9 @@ def assign(
             # Everything placeable placed with preference-first choices: nothing to gain.
             break
     assert best is not None
+    if len(best.where) < bound and improve_budget > 0:
+        improve(best, requests, by_id, improve_budget, seed=n)
+        polish(best, [by_id[i] for i in best.where])
     return _result(best)
 
 
