@@ -16,7 +16,7 @@ from charge_tui.cli.commands import summary
 from charge_tui.cli.common import open_service
 from charge_tui.cli.helptext import add_command, group
 from charge_tui.cli.output import print_json
-from charge_tui.domain.enums import FailureReason, Status
+from charge_tui.domain.enums import ConnectorType, FailureReason, Status
 
 if TYPE_CHECKING:
     from charge_tui.domain.model import Reservation
@@ -181,7 +181,7 @@ def _create_parser(sub: argparse._SubParsersAction) -> None:
         "create",
         "create a reservation",
         description="The parameters: driver (drv_…), vehicle (veh_…), connector_types (one or "
-        "more of ccs1, ccs2, chademo, j1772, type2, nacs), preferred_start_time, "
+        f"more of {', '.join(c.value for c in ConnectorType)}), preferred_start_time, "
         "preferred_end_time, service_area (latitude, longitude, radius_meters from 100 to "
         "100000); optional: earliest_start_time, latest_end_time, payment_method (pm_…), "
         "metadata (text values).\n\n"
@@ -341,7 +341,7 @@ def _first_page(args: argparse.Namespace) -> tuple[list[Reservation], bool] | No
     if args.starting_after is not None or args.ending_before is not None:
         return None
     from charge_tui.domain.clock import env_now
-    from charge_tui.store.firstread import open_first_read
+    from charge_tui.store.firstread import FirstReadUnavailable, open_first_read
     from charge_tui.store.listquery import ListQuery
     from charge_tui.store.location import resolve_url
 
@@ -351,7 +351,7 @@ def _first_page(args: argparse.Namespace) -> tuple[list[Reservation], bool] | No
         return None
     try:
         page = first.first(ListQuery(Status(args.status) if args.status else None), args.limit)
-    except Exception:  # noqa: BLE001 - any trouble: the service reads it and reports clearly
+    except FirstReadUnavailable:  # SQLite failed: the service reads it and reports clearly
         return None
     finally:
         first.close()
