@@ -43,7 +43,7 @@ STRATEGIES = ("batch", "fcfs")
 DEFAULT_REPAIR_BUDGET = 150_000
 
 #: Work allowed to the improvement phase (:mod:`charge_tui.engine.improve`) per call.
-IMPROVE_BUDGET = 200_000
+IMPROVE_BUDGET = 400_000
 
 #: Up to this many requests, fifteen constructions compete; up to LARGE_BATCH, four; beyond, one.
 SMALL_BATCH = 60

@@ -25,13 +25,18 @@ from charge_tui.engine.placement import best_free
 from charge_tui.engine.repair import Repair
 from charge_tui.engine.schedule import Request, Schedule
 
-#: Fruitless rounds in a row before the search gives up.
-PATIENCE = 60
+#: Fruitless rounds in a row before the search gives up (the evaluation budget caps it too).
+PATIENCE = 400
 RULES = ("pref", "fit", "early")
 #: Share of the one-EVSE rounds re-planned exactly (:mod:`charge_tui.engine.oneevse`), and the
 #: most requests such a round considers.
 EXACT_SHARE = 0.5
 EXACT_POOL = 14
+#: When at least ``STEAL_FROM`` requests are left out, an exact one-EVSE round may also take
+#: requests placed on other EVSEs around the stretch (up to ``STEAL_POOL`` in the round): their
+#: slots go to the rest of the round, so that two EVSEs can trade long requests for short ones.
+STEAL_FROM = 5
+STEAL_POOL = 18
 #: Evaluations a round's repair of what its recreate left out may use.
 REPAIR_SHARE = 2_000
 
@@ -46,6 +51,32 @@ def _ordered(pool: list[Request], how: int, rng: random.Random) -> list[Request]
     out = sorted(pool, key=lambda r: (r.rank, r.id))
     rng.shuffle(out)
     return out
+
+
+def _taken_from_others(
+    sched: Schedule,
+    by_id: dict[str, Request],
+    evse: str,
+    lo: int,
+    hi: int,
+    room: int,
+    rng: random.Random,
+) -> list[Request]:
+    """Up to ``room`` requests of the batch placed on EVSEs other than ``evse`` that also accept
+    ``evse`` and whose slots overlap ``[lo, hi]``, removed from the schedule (drawn at random)."""
+    if room <= 0:
+        return []
+    found = sorted(
+        rid
+        for rid, (e, s, t) in sched.where.items()
+        if e != evse and s < hi and t > lo and any(o == evse for o, _d in by_id[rid].options)
+    )
+    rng.shuffle(found)
+    taken = []
+    for rid in found[:room]:
+        sched.remove(rid)
+        taken.append(by_id[rid])
+    return taken
 
 
 def _used(sched: Schedule, by_id: dict[str, Request]) -> int:
@@ -65,12 +96,13 @@ def improve(
     """Place more of ``requests`` on ``sched`` if a ruin and recreate finds how; returns the
     budget left (in placement evaluations: options scanned)."""
     rng = random.Random(seed)
-    patience = PATIENCE if patience is None else patience
     origin = sched.mark()
     initial = len(sched.where)
     unplaced = sorted(
         (r for r in requests if r.id not in sched.where and r.options), key=lambda r: r.id
     )
+    patience = PATIENCE if patience is None else patience
+    steal = len(unplaced) >= STEAL_FROM
     fruitless = 0
     while unplaced and budget > 0 and fruitless < patience:
         u = rng.choice(unplaced)
@@ -95,10 +127,15 @@ def improve(
         if len(chosen) == 1 and rng.random() < EXACT_SHARE:
             # Re-plan this stretch of the one EVSE exactly, then place the rest anywhere.
             evse = chosen[0]
+            if steal:
+                budget -= len(sched.where)
+                pool += _taken_from_others(sched, by_id, evse, lo, hi, STEAL_POOL - len(pool), rng)
             fits = [r for r in pool if any(e == evse for e, _d in r.options)]
             budget -= 50 * len(fits)
             dist = {r.id: next(d for e, d in r.options if e == evse) for r in fits}
-            for r, at in most_on_one(free_pieces(sched, evse), fits[:EXACT_POOL]):
+            for r, at in most_on_one(
+                free_pieces(sched, evse), fits[: max(EXACT_POOL, STEAL_POOL if steal else 0)]
+            ):
                 sched.place(r.id, evse, at, at + r.duration, dist[r.id])
             pool = [r for r in pool if r.id not in sched.where]
         rule = rng.choice(RULES)

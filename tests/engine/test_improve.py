@@ -64,3 +64,33 @@ def test_a_batch_first_come_gets_wrong_is_fixed():
     assert set(sched.where) == {"a_long"}
     improve(sched, [long, short1, short2], {r.id: r for r in (long, short1, short2)}, 10_000)
     assert set(sched.where) == {"b_short", "c_short"}
+
+
+def test_taken_from_others_takes_only_what_could_move_here_and_rolls_back():
+    """The steal of an exact round: requests of the batch on other EVSEs, overlapping the
+    stretch, that accept this EVSE; none on the EVSE itself, none that cannot use it."""
+    import random
+
+    from charge_tui.engine.improve import _taken_from_others
+
+    both = (("a", 0.0), ("b", 0.0))
+    reqs = [
+        Request("r_on_b", 0, 600, 60, 0, both, 0),  # on b, overlaps, accepts a: taken
+        Request("r_b_only", 0, 600, 60, 100, (("b", 0.0),), 1),  # on b, cannot use a
+        Request("r_on_a", 0, 600, 60, 0, both, 2),  # already on a
+        Request("r_late", 0, 900, 60, 700, both, 3),  # on b, outside the stretch
+    ]
+    by_id = {r.id: r for r in reqs}
+    sched = Schedule({})
+    sched.place("r_on_b", "b", 0, 60, 0.0)
+    sched.place("r_b_only", "b", 100, 160, 0.0)
+    sched.place("r_on_a", "a", 0, 60, 0.0)
+    sched.place("r_late", "b", 700, 760, 0.0)
+    before = dict(sched.where)
+    mark = sched.mark()
+    taken = _taken_from_others(sched, by_id, "a", 0, 600, 5, random.Random(1))
+    assert [r.id for r in taken] == ["r_on_b"]
+    assert "r_on_b" not in sched.where
+    assert _taken_from_others(sched, by_id, "a", 0, 600, 0, random.Random(1)) == []
+    sched.rollback(mark)
+    assert sched.where == before
