@@ -34,7 +34,7 @@ from charge_tui.store.location import sqlite_file
 
 #: The schema version this module's statements are written for (a test holds it to
 #: ``migrations.LATEST``). A store at any other version is opened the usual way.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class FirstReadUnavailable(RuntimeError):

@@ -16,6 +16,8 @@ ends; the dialect-specific parts say so.
   maintain on every write).
 - 5: the station board's indexes: stations by ``(name, id)``, EVSEs by ``(status, id)`` (the
   declared indexes again).
+- 6: held slots by start across EVSEs (the KPI strip's utilisation): a partial index on
+  ``scheduled_start_time`` (the declared indexes again).
 
 A database without ``schema_meta`` is a new store only if nothing else lives in it: a SQLite file
 that already holds tables (another application's database, given by mistake) is refused with
@@ -100,6 +102,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (3, "all declared indexes", _v3_indexes),
     (4, "drop a redundant index", _v4_drop_redundant),
     (5, "stations by name", _v3_indexes),
+    (6, "held slots by start", _v3_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -4,7 +4,7 @@ here."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text, text
 from sqlmodel import Field, SQLModel
 
 from charge_tui.domain.codec import RESERVATION, Codec
@@ -98,6 +98,14 @@ reservations = Table(
     Index("ix_reservations_status_updated_id", "status", "updated", "id"),
     Index("ix_reservations_vehicle", "vehicle"),
     Index("ix_reservations_station", "charging_station"),
+    # The KPI strip's held slots by start, across EVSEs (only rows that hold a slot: pending
+    # ones cost nothing).
+    Index(
+        "ix_reservations_held_start",
+        "scheduled_start_time",
+        sqlite_where=text("scheduled_start_time IS NOT NULL"),
+        postgresql_where=text("scheduled_start_time IS NOT NULL"),
+    ),
 )
 
 
