@@ -32,3 +32,14 @@ def test_cli_example_runs_and_confirms(tmp_path: Path) -> None:
     assert len(rows) == 1
     assert rows[0]["status"] == "confirmed"
     assert rows[0]["evse"].startswith("evse_")
+
+
+def test_configuration_doc_lists_every_binding_id():
+    """docs/configuration.md names every binding id a keymap may use."""
+    from pathlib import Path
+
+    from charge_tui.tui import keys
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    missing = [b.id for b in keys.all_bindings() if f"`{b.id}`" not in doc]
+    assert missing == []

@@ -11,11 +11,13 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "console": ("console", "open the console on the store (the default)"),
     "demo": ("console", "the console with the simulator running inside it, on a fresh store"),
+    "serve": ("serve_cmd", "serve the console to a web browser (one console per tab)"),
     "reservations": ("reservations", "create, list and act on reservations (JSON)"),
     "stations": ("stations", "seed, list, fault and restore stations and their EVSEs (JSON)"),
     "engine": ("engine_cmd", "run the confirmation engine on the store"),
     "simulate": ("simulate", "run the headless simulator and print its KPI summary"),
     "audit": ("audit_cmd", "check the store's invariants and report rows that break them"),
+    "config": ("config_cmd", "where the console's configuration file is, and what it says"),
     "completion": ("completion", "print a shell completion script (bash, zsh or fish)"),
 }
 

@@ -22,6 +22,7 @@ from charge_tui.domain.clock import ENV_NOW, env_now
 from charge_tui.store.location import resolve_url, sqlite_file
 
 if TYPE_CHECKING:
+    from charge_tui.config import Config
     from charge_tui.service import ReservationService
     from charge_tui.tui.app import ChargeApp
 
@@ -96,7 +97,20 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
-def console_app(url: str) -> tuple[ChargeApp, Callable[[], None]]:
+def read_config() -> Config:
+    """The configuration file's settings; each line not taken goes to stderr now (the console
+    shows them again as notifications)."""
+    import sys
+
+    from charge_tui.config import load_config
+
+    config = load_config()
+    for line in config.problems:
+        print(f"charge-tui: {line}", file=sys.stderr)
+    return config
+
+
+def console_app(url: str, config: Config | None = None) -> tuple[ChargeApp, Callable[[], None]]:
     """The console on the store at ``url``, and what to call when it has exited.
 
     On an existing, writable SQLite store at the current schema, the first screen is read with
@@ -110,11 +124,13 @@ def console_app(url: str) -> tuple[ChargeApp, Callable[[], None]]:
     from charge_tui.tui.data import ConsoleData
 
     label = _store_label(url)
+    poll = config.poll_interval if config is not None else 1.0
     path = sqlite_file(url)
     first = open_first_read(url) if path is not None and _writable(path) else None
     if first is None:
         service = _open_service(url)
-        return ChargeApp(service, store_label=label), service.db.dispose
+        app = ChargeApp(service, store_label=label, config=config, poll_interval=poll)
+        return app, service.db.dispose
 
     opened: list[ReservationService] = []
 
@@ -129,7 +145,7 @@ def console_app(url: str) -> tuple[ChargeApp, Callable[[], None]]:
 
     data = ConsoleData(opener=opener, first_read=first)
     data.prefetch_opening(ListQuery())
-    return ChargeApp(data, store_label=label), close
+    return ChargeApp(data, store_label=label, config=config, poll_interval=poll), close
 
 
 def _open_service(url: str) -> ReservationService:
@@ -140,7 +156,7 @@ def _open_service(url: str) -> ReservationService:
 
 
 def run_console(args: argparse.Namespace) -> int:
-    app, close = console_app(resolve_url(args.db))
+    app, close = console_app(resolve_url(args.db), read_config())
     try:
         app.run()
     finally:
@@ -190,7 +206,13 @@ def run_demo(args: argparse.Namespace) -> int:
             console_service = ReservationService(db, clock=sim.clock)
             demo = DemoDriver(sim, speed=args.speed, warmup=int(warmup * 3600))
             label = "demo store (temporary)" if tmp else _store_label(url)
-            app = ChargeApp(console_service, demo=demo, poll_interval=0.5, store_label=label)
+            app = ChargeApp(
+                console_service,
+                demo=demo,
+                poll_interval=0.5,
+                store_label=label,
+                config=read_config(),
+            )
             app.run()
         finally:
             db.dispose()

@@ -26,12 +26,13 @@ from charge_tui.domain.errors import ChargeError, StoreUnavailable
 from charge_tui.domain.timeparse import local_zone
 from charge_tui.tui import keys
 from charge_tui.tui.data import ConsoleData
-from charge_tui.tui.messages import DemoTick, StoreChanged, TokenRead
+from charge_tui.tui.messages import DemoTick, Restyled, StoreChanged, TokenRead
 from charge_tui.tui.screens.error import ErrorScreen
 from charge_tui.tui.screens.list import ListScreen
 from charge_tui.tui.widgets.reservation_list import ReservationList
 
 if TYPE_CHECKING:
+    from charge_tui.config import Config
     from charge_tui.service import ReservationService
     from charge_tui.tui.demo import DemoDriver
 
@@ -63,8 +64,12 @@ class ChargeApp(App[None]):
         poll_interval: float = 1.0,
         zone: tzinfo | None = None,
         store_label: str | None = None,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        #: The configuration file's settings (None: defaults, and a theme picked is not saved).
+        self.config = config
+        self.keymap: dict[str, str] = {}
         #: The console's door to the store: a service, or a ConsoleData that opens it late.
         self.data = store if isinstance(store, ConsoleData) else ConsoleData(store)
         self._store_opening = False
@@ -81,9 +86,13 @@ class ChargeApp(App[None]):
     # ------------------------------------------------------------------ life
     def get_default_screen(self) -> ListScreen:
         """The list is the bottom of the stack (no empty default screen to build first)."""
-        return ListScreen(self.data, self.zone)
+        period = self.config.kpi_period if self.config is not None else "hour"
+        return ListScreen(self.data, self.zone, kpi_period=period)
 
     def on_mount(self) -> None:
+        self._apply_config()
+        self._restyle()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.demo is not None:
             self.sub_title = self.demo.describe()
         elif self.store_label:
@@ -96,6 +105,56 @@ class ChargeApp(App[None]):
             # Opened late (see ConsoleData): after the first list is painted, or in a second
             # whatever happens.
             self.set_timer(1.0, self._open_store_soon)
+
+    # ------------------------------------------------------------------ config and theme
+    def _apply_config(self) -> None:
+        """The configuration file's theme and keymap; one notification per line not taken."""
+        if self.config is None:
+            return
+        from charge_tui.config import check_names
+
+        config, lines = check_names(
+            self.config, self.available_themes, (b.id for b in keys.all_bindings() if b.id)
+        )
+        self.config = config
+        if config.theme:
+            self.theme = config.theme
+        if config.keymap:
+            self.keymap = dict(config.keymap)
+            self.set_keymap(self.keymap)
+        for line in (*config.problems, *lines):
+            self.notify(line, title="Configuration", severity="warning", timeout=10, markup=False)
+
+    def _restyle(self) -> None:
+        from charge_tui.tui.theming import status_styles
+        from charge_tui.tui.views import set_status_styles
+
+        set_status_styles(status_styles(self.get_css_variables()))
+
+    def _theme_changed(self, _theme: object) -> None:
+        self._restyle()
+        for screen in self.screen_stack:
+            screen.post_message(Restyled())
+        config = self.config
+        if config is not None and config.path is not None and self.theme != config.theme:
+            self._remember_theme(config.path, self.theme)
+
+    def _remember_theme(self, path, theme: str) -> None:
+        from dataclasses import replace
+
+        from charge_tui.config import remember_theme
+
+        try:
+            remember_theme(path, theme)
+        except OSError as exc:
+            self.notify(
+                f"Could not save the theme to {path}: {exc.strerror or exc}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        assert self.config is not None
+        self.config = replace(self.config, theme=theme)
 
     # ------------------------------------------------------------------ opening late
     @on(ReservationList.Changed)
@@ -197,7 +256,8 @@ class ChargeApp(App[None]):
         from charge_tui.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(keys.help_sections(demo=self.demo is not None)))
+            sections = keys.help_sections(demo=self.demo is not None, keymap=self.keymap)
+            self.push_screen(HelpScreen(sections))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -17,18 +17,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from charge_tui.domain.atrisk import AtRisk
 from charge_tui.domain.board import FaultOutcome, HeldSlot, Period, SlotOption, StationSummary
 from charge_tui.domain.clock import Clock, clock_from_env
 from charge_tui.domain.enums import Action, Status
+from charge_tui.domain.kpis import KpiSnapshot, KpiTracker
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.store.firstread import FirstRead, FirstReadUnavailable
 from charge_tui.store.listquery import ListQuery
 from charge_tui.store.window import PAGE, Window, from_first_page
 
 if TYPE_CHECKING:
+    from charge_tui.domain.atrisk import AtRisk
+    from charge_tui.domain.kpis import KpiSnapshot, KpiTracker
     from charge_tui.service import ReservationService
 
 #: A station's place in the board's order: (name, id).
@@ -99,6 +104,7 @@ class ConsoleData:
         self._largest: Status | None = None
         self._names: dict[str, str] = {}
         self._opening: Window | None = None
+        self._grace: int | None = None
 
     # ------------------------------------------------------------------ the store
     @property
@@ -313,6 +319,50 @@ class ConsoleData:
     def station_name(self, station_id: str | None) -> str | None:
         """The name of a station already learnt (:meth:`name_stations`), else None."""
         return self._names.get(station_id) if station_id else None
+
+    # ---------------------------------------------------------------- at risk
+    def at_risk(self) -> AtRisk:
+        """What needs a dispatcher now (``store/atrisk.py``)."""
+        from charge_tui.engine.defaults import DEFAULT_RETRY_INTERVAL
+        from charge_tui.store import atrisk
+
+        service = self.service
+        now = self.now()
+
+        def read(conn: Any) -> AtRisk:
+            if self._grace is None:
+                self._grace = atrisk.longest_grace(conn)
+            return atrisk.at_risk(
+                conn,
+                now,
+                confirm_lead=service.config.confirm_lead,
+                lookahead=DEFAULT_RETRY_INTERVAL,
+                grace=self._grace,
+            )
+
+        return self._read(read)
+
+    # ---------------------------------------------------------------- KPIs
+    def kpis(self, tracker: KpiTracker, prime: bool = False) -> KpiSnapshot:
+        """Bring ``tracker`` up to date (``store/kpis.py``: only what is new is read) and return
+        what the strip shows. Call it from one worker at a time: it changes ``tracker``."""
+        from charge_tui.store import kpis
+
+        now = self.now()
+        self._read(lambda c: kpis.refresh(c, tracker, now, prime=prime))
+        return tracker.snapshot()
+
+    # ---------------------------------------------------------------- export
+    def export(self, q: ListQuery, path: Path, progress: Callable[[int], None]) -> int:
+        """Write every reservation of the view ``q`` to ``path`` (CSV or JSON Lines, by its
+        name), streamed by keyset from one state of the store; returns the rows written."""
+        from charge_tui.domain.export import format_for, write_export
+
+        fmt = format_for(path)
+        if fmt is None:
+            raise ValueError(f"{path.name}: the name must end in .csv or .jsonl")
+        with self.service.view(q) as rows:
+            return write_export(rows, fmt, path, progress)
 
     # ---------------------------------------------------------------- writes
     def create(self, params: dict[str, Any], idempotency_key: str | None) -> Reservation:

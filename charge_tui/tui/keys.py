@@ -4,6 +4,8 @@ configuration file can rebind."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.binding import Binding
 
 from charge_tui.domain.enums import Action, Status
@@ -48,6 +50,12 @@ LIST = [
     Binding("b", "board", "Station board", id="list.board"),
     Binding("c", "cancel", "Cancel", id="list.cancel"),
     Binding("slash", "search", "Search", id="list.search"),
+    Binding("r", "at_risk", "At risk", id="list.at_risk"),
+    Binding("e", "export", "Export", id="list.export"),
+    Binding("y", "copy('id')", "Copy id", id="list.copy_id"),
+    Binding("Y", "copy('json')", "Copy JSON", id="list.copy_json", show=False),
+    Binding("k", "kpis", "KPIs on/off", id="list.kpis", show=False),
+    Binding("K", "kpi_period", "KPI period", id="list.kpi_period", show=False),
     Binding("s", "sort", "Sort", id="list.sort"),
     Binding("S", "reverse", "Reverse", id="list.reverse"),
     Binding("escape", "clear", "Clear filters", id="list.clear"),
@@ -71,6 +79,8 @@ INSPECT = [
         Binding(key, f"act('{action.value}')", label, id=f"inspect.{action.value}")
         for action, (key, label) in ACTION_KEYS.items()
     ],
+    Binding("y", "copy('id')", "Copy id", id="inspect.copy_id", show=False),
+    Binding("Y", "copy('json')", "Copy JSON", id="inspect.copy_json", show=False),
     Binding("t", "tab('timeline')", "Timeline", id="inspect.timeline"),
     Binding("j", "tab('json')", "JSON", id="inspect.json"),
 ]
@@ -121,6 +131,16 @@ FAULT = [
     Binding("n,escape", "answer(False)", "Cancel", id="fault.no"),
 ]
 
+#: The export dialog.
+EXPORT = [Binding("escape", "back", "Back", id="export.back")]
+
+#: The at-risk view (``r`` from the list).
+AT_RISK = [
+    Binding("escape", "back", "Back", id="atrisk.back"),
+    Binding("enter", "select_cursor", "Inspect", id="atrisk.inspect"),
+    Binding("y", "copy", "Copy id", id="atrisk.copy_id", show=False),
+]
+
 HELP = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
 PALETTE = Binding("ctrl+p", "command_palette", "Command palette", id="palette")
@@ -130,13 +150,43 @@ def _described(bindings: list[Binding]) -> list[Binding]:
     return [b for b in bindings if b.description]
 
 
-def help_sections(demo: bool) -> list[tuple[str, list[Binding]]]:
-    """What the help screen lists: each screen's keys (the demo's only in a demo)."""
+def help_sections(
+    demo: bool, keymap: dict[str, str] | None = None
+) -> list[tuple[str, list[Binding]]]:
+    """What the help screen lists: each screen's keys (the demo's only in a demo), with the keys
+    a keymap (the configuration file's) gives them."""
     everywhere = [b for b in APP if demo or not (b.id or "").startswith("demo.")] + [PALETTE]
-    return [
+    sections = [
         ("Reservations list", _described(LIST[:1] + TABLE + LIST[1:])),
+        ("At risk", _described(AT_RISK)),
         ("Station board", _described(BOARD + STATIONS + TIMELINE)),
         ("Inspect a reservation", _described(INSPECT)),
         ("New reservation form", _described(CREATE)),
         ("Everywhere", everywhere),
+    ]
+    if not keymap:
+        return sections
+    return [
+        (title, [replace(b, key=keymap.get(b.id or "", b.key)) for b in bindings])
+        for title, bindings in sections
+    ]
+
+
+def all_bindings() -> list[Binding]:
+    """Every binding of the console (each has an id: the keymap's names)."""
+    return [
+        *APP,
+        *TABLE,
+        *LIST,
+        *INSPECT,
+        *CREATE,
+        *BOARD,
+        *STATIONS,
+        *TIMELINE,
+        *PICKER,
+        *FAULT,
+        *EXPORT,
+        *AT_RISK,
+        *HELP,
+        PALETTE,
     ]

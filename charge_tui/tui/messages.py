@@ -41,3 +41,7 @@ class TokenRead(Message):
     def __init__(self, token: tuple) -> None:
         super().__init__()
         self.token = token
+
+
+class Restyled(Message):
+    """The theme changed: the status colours are new; widgets that painted them repaint."""

@@ -19,6 +19,8 @@ from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.domain.text import printable
 from charge_tui.domain.timeparse import format_duration, local_zone
 
+#: The style of each status; the console replaces these defaults with its theme's colours
+#: (:func:`set_status_styles`, ``tui/theming.py``).
 STATUS_STYLE: dict[Status, str] = {
     Status.PENDING: "bold #e5c07b",
     Status.CONFIRMED: "bold #61afef",
@@ -30,6 +32,11 @@ STATUS_STYLE: dict[Status, str] = {
 
 ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "isk", "ugx", "xof", "xaf"})
 CURRENCY_SIGN = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cny": "¥", "cad": "C$"}
+
+
+def set_status_styles(styles: Mapping[Status, str]) -> None:
+    """Use ``styles`` for the statuses from now on (rows made before keep their style)."""
+    STATUS_STYLE.update(styles)
 
 
 def status_text(status: Status) -> Text:

@@ -10,7 +10,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from charge_tui.domain.enums import Status
 from charge_tui.tui import keys
+from charge_tui.tui.views import STATUS_STYLE
 
 INTRO = (
     "charge-tui — the operator console of the EV-charging reservation service. "
@@ -24,6 +26,11 @@ SEARCH_HELP = (
     "key=value for metadata) is a substring search over id, driver, vehicle, station and "
     "metadata, scanned in bounded steps along the current order — scroll down to search further."
 )
+
+
+def key_style() -> str:
+    """Keys take the theme's warning colour (the one pending takes), made readable."""
+    return STATUS_STYLE[Status.PENDING]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,7 +67,7 @@ class HelpScreen(ModalScreen[None]):
             expand=True,
             padding=(0, 1, 0, 0),
         )
-        table.add_column("key", style="bold #e5c07b", width=12, no_wrap=True)
+        table.add_column("key", style=key_style(), width=12, no_wrap=True)
         table.add_column("does", ratio=1)
         seen: set[tuple[str, str]] = set()
         for b in bindings:

@@ -39,7 +39,7 @@ from charge_tui.tui.actions import (
 )
 from charge_tui.tui.data import ConsoleData, Detail
 from charge_tui.tui.keys import ACTION_KEYS
-from charge_tui.tui.messages import StoreChanged
+from charge_tui.tui.messages import Restyled, StoreChanged
 from charge_tui.tui.screens.confirm import ConfirmScreen
 from charge_tui.tui.screens.fail import FailScreen
 from charge_tui.tui.views import field_rows, format_time, status_text, timeline
@@ -132,6 +132,22 @@ class InspectScreen(Screen):
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
         self._load()
+
+    def action_copy(self, what: str) -> None:
+        d = self.detail
+        if d is None:
+            return
+        if what == "id":
+            self.app.copy_to_clipboard(d.reservation.id)
+            self.notify(f"Copied {d.reservation.id}", timeout=2, markup=False)
+        else:
+            self.app.copy_to_clipboard(json.dumps(d.api, indent=2, ensure_ascii=False))
+            self.notify(f"Copied the API JSON of {d.reservation.id}", timeout=2, markup=False)
+
+    @on(Restyled)
+    def _restyled(self, message: Restyled) -> None:
+        if self.detail is not None:
+            self._show(self.detail)
 
     def _tick(self) -> None:
         """The clock moves even when the store does not: what is allowed now, and the relative

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import tzinfo
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,7 +20,7 @@ from charge_tui.store.listquery import ListQuery, SortKey
 from charge_tui.tui import keys
 from charge_tui.tui.actions import ActionDone, ActionRequest, consequence, perform
 from charge_tui.tui.data import ConsoleData
-from charge_tui.tui.messages import StoreChanged
+from charge_tui.tui.messages import Restyled, StoreChanged
 from charge_tui.tui.screens.confirm import ConfirmScreen
 from charge_tui.tui.widgets.counts_bar import CountsBar
 from charge_tui.tui.widgets.reservation_list import ReservationList
@@ -36,23 +38,41 @@ class CountsLoaded(Message):
         self.counts = counts
 
 
+class ExportProgress(Message):
+    """Rows written so far by the export worker (``done`` at the end)."""
+
+    def __init__(self, path: Path, rows: int, done: bool = False) -> None:
+        super().__init__()
+        self.path = path
+        self.rows = rows
+        self.done = done
+
+
+#: The KPI strip is on at start when the terminal has at least this many rows.
+KPI_MIN_HEIGHT = 30
+
+
 class ListScreen(Screen):
     BINDINGS = keys.LIST
 
-    def __init__(self, data: ConsoleData, zone: tzinfo) -> None:
+    def __init__(self, data: ConsoleData, zone: tzinfo, kpi_period: str = "hour") -> None:
         super().__init__()
         self.data = data
         self.zone = zone
+        self.kpi_period = kpi_period
+        #: The KPI strip is shown when the terminal is tall enough, until ``k`` hides it.
+        self.kpis_wanted: bool | None = None
         self.counts: dict[Status, int] | None = None
         self._search_timer: Timer | None = None
         self._counting = False
         self._count_again = False
         self._status_text = ""
+        self._export_note = ""
         self._bindings_state: tuple[bool | None, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield CountsBar(id="counts")
+        yield CountsBar(self.data, id="counts")
         with Horizontal(id="search-bar"):
             yield Static("/", id="search-label")
             yield Input(
@@ -72,6 +92,63 @@ class ListScreen(Screen):
         self.list.show(ListQuery())
         self.list.table.focus()
         self._load_counts()
+        # The KPI strip needs the store layer: when the store is opened late (after the first
+        # paint), it waits for it (so does the at-risk count: ``CountsBar``).
+        if self.data.is_open:
+            self._kpis_when_open()
+        else:
+            self.set_timer(1.0, self._kpis_when_open)
+
+    # ------------------------------------------------------------------ KPI strip
+    def _kpis_when_open(self) -> None:
+        """Mount the strip once the store is open (its import and reads are not for the first
+        paint), if the terminal is tall enough."""
+        if not self.data.is_open:
+            self.set_timer(0.5, self._kpis_when_open)
+            return
+        if self.kpis_wanted is None:
+            self.kpis_wanted = self.app.size.height >= KPI_MIN_HEIGHT
+        if self.kpis_wanted:
+            self._show_kpis()
+
+    def _show_kpis(self) -> None:
+        from charge_tui.tui.widgets.kpi_strip import KpiStrip
+
+        if not self.query(KpiStrip):
+            self.mount(KpiStrip(self.data, self.kpi_period, id="kpis"), after="#counts")
+
+    def _strip(self):
+        from charge_tui.tui.widgets.kpi_strip import KpiStrip
+
+        found = self.query(KpiStrip)
+        return found.first() if found else None
+
+    def action_kpis(self) -> None:
+        strip = self._strip()
+        if strip is not None:
+            self.kpis_wanted = False
+            strip.remove()
+        else:
+            self.kpis_wanted = True
+            self._show_kpis()
+
+    def action_kpi_period(self) -> None:
+        strip = self._strip()
+        if strip is None:
+            self.kpis_wanted = True
+            self._show_kpis()
+            return
+        strip.cycle_period()
+        self.kpi_period = strip.period
+
+    @on(CountsBar.RiskPicked)
+    def _risk_picked(self, message: CountsBar.RiskPicked) -> None:
+        self.action_at_risk()
+
+    def action_at_risk(self) -> None:
+        from charge_tui.tui.screens.atrisk import AtRiskScreen
+
+        self.app.push_screen(AtRiskScreen(self.data, self.zone))
 
     def on_screen_resume(self) -> None:
         if self.list.table.row_count or self.counts is not None:
@@ -83,6 +160,15 @@ class ListScreen(Screen):
     def _store_changed(self, message: StoreChanged) -> None:
         self.list.live_refresh()
         self._load_counts()
+        self.query_one(CountsBar).count_risk()
+        strip = self._strip() if self.kpis_wanted else None
+        if strip is not None:
+            strip.refresh_kpis()
+
+    @on(Restyled)
+    def _restyled(self, message: Restyled) -> None:
+        self.list.restyle()
+        self.query_one(CountsBar).update_counts(self.counts, self.list.query_state.status)
 
     def _load_counts(self) -> None:
         if self._counting:
@@ -98,11 +184,13 @@ class ListScreen(Screen):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         # Not stopped: the app's handler shows the error.
-        if event.worker.group == "counts" and event.state in (
-            WorkerState.ERROR,
-            WorkerState.CANCELLED,
-        ):
+        if event.state not in (WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if event.worker.group == "counts":
             self._counting = False
+        elif event.worker.group == "export":
+            self._export_note = "  ·  export failed"
+            self._update_status()
 
     @on(CountsLoaded)
     def _counts_loaded(self, message: CountsLoaded) -> None:
@@ -132,7 +220,7 @@ class ListScreen(Screen):
         total = None
         if self.counts is not None:
             total = self.counts.get(q.status, 0) if q.status else sum(self.counts.values())
-        text = describe_window(lst.window, total, lst.loading)
+        text = describe_window(lst.window, total, lst.loading) + self._export_note
         if text != self._status_text:
             self._status_text = text
             self.query_one("#list-status", Static).update(text)
@@ -261,6 +349,54 @@ class ListScreen(Screen):
         from charge_tui.tui.screens.inspect import InspectScreen
 
         self.app.push_screen(InspectScreen(self.data, self.zone, reservation_id))
+
+    def action_copy(self, what: str) -> None:
+        r = self.list.highlighted
+        if r is None:
+            return
+        if what == "id":
+            self.app.copy_to_clipboard(r.id)
+            self.notify(f"Copied {r.id}", timeout=2, markup=False)
+            return
+        from charge_tui.domain.api import reservation_to_api
+        from charge_tui.domain.text import json_text
+
+        self.app.copy_to_clipboard(json_text(reservation_to_api(r), indent=2))
+        self.notify(f"Copied the API JSON of {r.id}", timeout=2, markup=False)
+
+    def action_export(self) -> None:
+        from charge_tui.tui.screens.export import ExportScreen
+
+        q = self.list.query_state
+        what = f"{q.status.value} reservations" if q.status else "All reservations"
+        if q.search:
+            what += f" matching “{q.search}”"
+        what += f", {q.sort.label} order"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = f"reservations-{q.status.value if q.status else 'all'}-{stamp}.csv"
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.notify(f"Exporting to {path}…", timeout=3, markup=False)
+                self._export_note = "  ·  exporting…"
+                self._update_status()
+                self._export(q, path)
+
+        self.app.push_screen(ExportScreen(what, name, Path.cwd()), chosen)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, q: ListQuery, path: Path) -> None:
+        n = self.data.export(q, path, lambda k: self.post_message(ExportProgress(path, k)))
+        self.post_message(ExportProgress(path, n, done=True))
+
+    @on(ExportProgress)
+    def _export_progress(self, message: ExportProgress) -> None:
+        if message.done:
+            self._export_note = ""
+            self.notify(f"Exported {message.rows:,} reservations to {message.path}", markup=False)
+        else:
+            self._export_note = f"  ·  exporting: {message.rows:,} rows written"
+        self._update_status()
 
     def action_cancel(self) -> None:
         r = self.list.highlighted

@@ -28,7 +28,7 @@ from charge_tui.tui import keys
 from charge_tui.tui.data import ConsoleData
 from charge_tui.tui.views import COLUMNS, RowView, column_widths, diff_rows, row_view
 from charge_tui.tui.widgets.painted_table import PaintedTable
-from charge_tui.tui.widgets.window_status import describe_window
+from charge_tui.tui.widgets.window_status import describe_empty, describe_window
 from charge_tui.tui.window_request import WindowRequest, read_window
 
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
@@ -401,16 +401,14 @@ class ReservationList(Vertical):
             self.table.move_cursor(row=i, animate=False, scroll=scroll)
 
     def _show_empty(self, w: Window) -> None:
-        q = w.query
-        what = f"{q.status.value} " if q.status else ""
-        if q.search:
-            more = f" (searched {w.scanned:,} rows so far…)" if not w.at_end and w.scanned else ""
-            text = f"No {what}reservations match “{q.search}”{more}."
-        elif q.status:
-            text = f"No {what}reservations."
-        else:
-            text = "No reservations yet. Press n to create one."
-        self.query_one("#list-empty", Static).update(text)
+        self.query_one("#list-empty", Static).update(describe_empty(w))
+
+    def restyle(self) -> None:
+        """Repaint every row (the theme's status colours changed)."""
+        name = self.data.station_name
+        self._views = [row_view(r, self.zone, name(r.charging_station)) for r in self.window.rows]
+        self._widths = {}
+        self._set_columns(self.size.width or 120)
 
     # ------------------------------------------------------------------ events
     @on(Worker.StateChanged)

@@ -29,3 +29,15 @@ def describe_window(w: Window, counts_total: int | None, loading: bool) -> str:
     if loading:
         parts.append("loading…")
     return "  ·  ".join(parts)
+
+
+def describe_empty(w: Window) -> str:
+    """What an empty list says, for its query."""
+    q = w.query
+    what = f"{q.status.value} " if q.status else ""
+    if q.search:
+        more = f" (searched {w.scanned:,} rows so far…)" if not w.at_end and w.scanned else ""
+        return f"No {what}reservations match “{q.search}”{more}."
+    if q.status:
+        return f"No {what}reservations."
+    return "No reservations yet. Press n to create one."
