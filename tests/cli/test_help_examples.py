@@ -28,7 +28,7 @@ from charge_tui.service import ReservationService
 from charge_tui.store.db import Database
 
 BERLIN = (52.52, 13.40)
-INTERACTIVE = ("charge-tui demo", "charge-tui console")
+INTERACTIVE = ("charge-tui demo", "charge-tui console", "charge-tui serve")
 
 
 def pages() -> list[tuple[str, argparse.ArgumentParser]]:

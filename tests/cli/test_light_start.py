@@ -30,7 +30,7 @@ try:
 except SystemExit as exc:
     code = exc.code
 loaded = {m.split('.')[0] for m in sys.modules}
-sys.stderr.write('\\nLOADED ' + ' '.join(sorted(loaded & {'textual', 'sqlalchemy', 'sqlmodel'})))
+sys.stderr.write('\\nLOADED ' + ' '.join(sorted(loaded & {'textual', 'sqlalchemy', 'sqlmodel', 'aiohttp', 'textual_serve'})))
 sys.stderr.write(' EXIT ' + str(code) + '\\n')
 """
 
@@ -83,6 +83,9 @@ def store(tmp_path_factory):
         (["engine", "--help"], set()),
         (["demo", "--help"], set()),
         (["completion", "bash"], set()),
+        (["config", "show"], set()),
+        (["serve", "--help"], set()),
+        (["reservations", "export", "--format", "jsonl"], {"sqlalchemy", "sqlmodel"}),
         (["reservations", "retrieve", "rsv_nope"], {"sqlalchemy", "sqlmodel"}),
         (["stations", "list", "--format", "ids"], {"sqlalchemy", "sqlmodel"}),
         (["engine", "--once"], {"sqlalchemy", "sqlmodel"}),
