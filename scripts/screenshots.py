@@ -4,6 +4,8 @@ Each screen is run headless (``App.run_test``) on the sample store (``tests.samp
 a seeded station network and reservations moved through their transitions on a frozen clock), with
 local time UTC, so the pictures are the same on every machine and never drift from the code. The
 demo picture runs the real simulator inside the console for three simulated hours, then pauses it.
+The browser picture is the browser test's (``tests/web``: ``charge-tui serve`` in headless
+Chromium).
 
     python scripts/screenshots.py [--out screenshots]
 """
@@ -177,6 +179,17 @@ async def main(out: Path) -> None:
         await _shoot(app(), out / "help.svg", help_steps)
         await _shoot(app(), out / "board.svg", board_steps)
         await _shoot(app(), out / "fault-preview.svg", fault_steps)
+
+        async def at_risk_steps(pilot):
+            await pilot.press("r")
+
+        def light_app() -> ChargeApp:
+            a = app()
+            a.theme = "textual-light"
+            return a
+
+        await _shoot(app(), out / "at-risk.svg", at_risk_steps)
+        await _shoot(light_app(), out / "list-light.svg", list_steps)
         await _shoot(app(), out / "reassign-picker.svg", picker_steps)
         db.dispose()
 
@@ -201,6 +214,21 @@ async def main(out: Path) -> None:
 
         await _shoot(demo_app, out / "demo.svg", demo_steps)
         demo_db.dispose()
+    browser_screenshot(out / "browser.png")
+
+
+def browser_screenshot(path: Path) -> None:
+    """The console in headless Chromium: the browser test, keeping its screenshot."""
+    import subprocess
+
+    env = {**os.environ, "CHARGE_TUI_KEEP_SCREENSHOT": str(path)}
+    root = Path(__file__).resolve().parents[1]
+    test = "tests/web/test_browser.py"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", test], cwd=root, env=env)
+    if done.returncode == 0 and path.exists():
+        print(f"wrote {path}")
+    else:
+        print(f"could not write {path} (needs Chromium and the test extra)")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ DRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER), reason="no Chromium: apt-get install chromium chromium-driver"
 )
+#: Where to copy the page's screenshot (set by scripts/screenshots.py).
+KEEP_SCREENSHOT = "CHARGE_TUI_KEEP_SCREENSHOT"
 #: Longest wait for one thing to appear on the page.
 WAIT = 60.0
 
@@ -173,13 +175,21 @@ def test_the_console_in_a_browser_filters_and_opens_the_at_risk_view(served, bro
 
     ActionChains(browser).send_keys("2").perform()
     confirmed = counts[next(s for s in counts if s.value == "confirmed")]
-    text = page.wait_for(lambda t: f"of {confirmed}" in t, "only the confirmed reservations")
-    listed = [line for line in text.splitlines() if "rsv_" in line]
-    assert listed and all(" confirmed " in line for line in listed), text
+
+    def only_confirmed(t: str) -> bool:
+        listed = [line for line in t.splitlines() if "rsv_" in line]
+        return (
+            f"{confirmed} rows in view of {confirmed}" in t
+            and len(listed) == confirmed
+            and all(" confirmed " in line for line in listed)
+        )
+
+    page.wait_for(only_confirmed, "only the confirmed reservations")
+
+    browser.save_screenshot(str(tmp_path / "browser.png"))
+    assert (tmp_path / "browser.png").stat().st_size > 10_000
+    if os.environ.get(KEEP_SCREENSHOT):  # scripts/screenshots.py keeps it for the README
+        shutil.copy(tmp_path / "browser.png", os.environ[KEEP_SCREENSHOT])
 
     ActionChains(browser).send_keys("r").perform()
     page.wait_for(lambda t: "At risk:" in t, "the at-risk view")
-    browser.save_screenshot(str(tmp_path / "browser.png"))
-    if os.environ.get("CHARGE_TUI_KEEP_SCREENSHOT"):
-        shutil.copy(tmp_path / "browser.png", os.environ["CHARGE_TUI_KEEP_SCREENSHOT"])
-    assert (tmp_path / "browser.png").stat().st_size > 10_000
