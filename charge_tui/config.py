@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -64,6 +63,8 @@ def load_config(path: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return Config(path=path, problems=(f"{where}: cannot read it ({reason}); defaults apply",))
+    import tomllib  # (only when there is a file: the console's start does not pay for it)
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

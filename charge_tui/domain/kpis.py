@@ -134,23 +134,30 @@ class KpiTracker:
         return range(self.first, self.end, self.interval)
 
     # ------------------------------------------------------------------ priming
-    def prime(
-        self, now: int, evses: int, events: Iterable[KpiEvent], slots: Iterable[HeldSlot], seq: int
+    def prime_totals(
+        self,
+        now: int,
+        evses: int,
+        seq: int,
+        *,
+        counts: dict[int, Counter],
+        fees: dict[int, Counter],
+        held: dict[int, int],
+        watched: Iterable[HeldSlot],
+        recent: Iterable[int] = (),
     ) -> None:
-        """Start over at ``now``: the period's events, the held slots that overlap it, the last
-        ``seq`` the reads covered."""
+        """Start over at ``now`` from totals the store computed: per interval the counted
+        figures, fees per currency and held seconds; ``watched``, the held slots that may still
+        change or reach past the period (confirmed ones, and those ending after it), whose time
+        is already in ``held``. Completed slots inside the period never change: not watched."""
         self.first, self.end = self.window_at(now)
         self.evses = evses
-        self.counts, self.fees, self.slots = {}, {}, {}
-        self.held = dict.fromkeys(self.starts(), 0)
         self.last_seq = seq
-        self.recent = set()
-        for s in slots:
-            self._set_slot(s.reservation_id, (s.start, s.end))
-        for e in events:
-            if e.seq > seq - self.tail:
-                self.recent.add(e.seq)
-            self._count(e)
+        self.recent = set(recent)
+        self.counts = {b: Counter(c) for b, c in counts.items()}
+        self.fees = {b: Counter(c) for b, c in fees.items()}
+        self.held = {b: held.get(b, 0) for b in self.starts()}
+        self.slots = {s.reservation_id: (s.start, s.end) for s in watched}
 
     # ------------------------------------------------------------------ moving on
     def entering(self, now: int) -> list[int]:

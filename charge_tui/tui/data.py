@@ -349,7 +349,8 @@ class ConsoleData:
         from charge_tui.store import kpis
 
         now = self.now()
-        self._read(lambda c: kpis.refresh(c, tracker, now, prime=prime))
+        with self.service.reading(snapshot=True) as conn:
+            kpis.refresh(conn, tracker, now, prime_now=prime)
         return tracker.snapshot()
 
     # ---------------------------------------------------------------- export

@@ -39,7 +39,10 @@ def test_which_events_count_as_what():
 def test_the_period_slides_and_keeps_what_is_still_in_it():
     t = KpiTracker("hour")  # 12 intervals of 5 minutes
     now = 10 * 3600 + 60
-    t.prime(now, 2, [event(1, "reservation.confirmed", now - 3000, fee=300)], [], 1)
+    b = now - 3000 - (now - 3000) % 300
+    t.prime_totals(
+        now, 2, 1, counts={b: {"confirmed": 1}}, fees={b: {"usd": 300}}, held={}, watched=[]
+    )
     assert sum(t.counted("confirmed")) == 1
     # A slot of the next interval, booked long ago, enters with it.
     t.roll(now + 300, 2, [HeldSlot("rsv_x", now + 240, now + 840)])
