@@ -61,6 +61,7 @@ class KpiPanel(Vertical):
         super().__init__(id=f"kpi-{figure}", classes="kpi-panel")
         self.figure = figure
         self.label = label
+        self._shown: tuple[str, tuple[float, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.label, classes="kpi-label", markup=False)
@@ -69,6 +70,10 @@ class KpiPanel(Vertical):
             yield Sparkline([], summary_function=max, classes="kpi-spark")
 
     def show(self, text: str, series: tuple[float, ...]) -> None:
+        """Repaint only what changed (the strip is refreshed on every store change)."""
+        if (text, series) == self._shown:
+            return
+        self._shown = (text, series)
         self.query_one(".kpi-value", Static).update(Text(text + " ", style="bold"))
         self.query_one(Sparkline).data = list(series)
 
@@ -150,6 +155,8 @@ class KpiStrip(Vertical):
             self._reading = False
 
     def show(self, s: KpiSnapshot) -> None:
+        if s == self.snapshot:
+            return
         self.snapshot = s
         title = Text(f"KPIs, {PERIOD_LABEL[s.period]}", style="bold")
         title.append(
