@@ -21,11 +21,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from charge_tui.domain.atrisk import AtRisk
 from charge_tui.domain.board import FaultOutcome, HeldSlot, Period, SlotOption, StationSummary
 from charge_tui.domain.clock import Clock, clock_from_env
 from charge_tui.domain.enums import Action, Status
-from charge_tui.domain.kpis import KpiSnapshot, KpiTracker
 from charge_tui.domain.model import Event, Reservation, Station
 from charge_tui.store.firstread import FirstRead, FirstReadUnavailable
 from charge_tui.store.listquery import ListQuery

@@ -115,6 +115,11 @@ def record(self):
         seen["store_layer_imported"] = sorted(
             m for m in ("sqlalchemy", "sqlmodel", "pydantic") if m in sys.modules
         )
+        later = ("charge_tui.domain.kpis", "charge_tui.domain.atrisk", "charge_tui.store.kpis",
+                 "charge_tui.store.atrisk", "charge_tui.tui.widgets.kpi_strip",
+                 "charge_tui.tui.screens.atrisk", "charge_tui.tui.screens.export",
+                 "textual.widgets._sparkline", "textual_serve", "tomllib")
+        seen["features_imported"] = sorted(m for m in later if m in sys.modules)
     real(self)
 
 ChargeApp._open_store_soon = record
@@ -144,6 +149,8 @@ def test_charge_tui_shows_the_list_before_importing_the_store_layer(sample, db_p
     assert len(seen["shown"]) >= 30  # a screenful, from the store, in its order
     assert seen["shown"] == store_order[: len(seen["shown"])]
     assert seen["store_layer_imported"] == []
+    # The operations layer (KPI strip, at risk, export) comes after the first paint.
+    assert seen["features_imported"] == []
     assert seen["open"] is True
 
 
