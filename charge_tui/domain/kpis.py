@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from charge_tui.domain.enums import SLOT_HOLDING, EventType, FailureReason, Status
+from charge_tui.domain.enums import SLOT_HOLDING, EventType, FailureReason
 
 #: name -> (period length, interval length), seconds.
 PERIODS: dict[str, tuple[int, int]] = {
@@ -287,6 +287,5 @@ __all__ = [
     "KpiEvent",
     "KpiSnapshot",
     "KpiTracker",
-    "Status",
     "next_period",
 ]
