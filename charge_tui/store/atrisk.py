@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from charge_tui.domain.atrisk import AtRisk, RiskItem, RiskReason, risk_of
+from charge_tui.domain.atrisk import AtRisk, RiskItem, risk_of
 from charge_tui.domain.codec import RESERVATION
 from charge_tui.domain.enums import EvseStatus, Status
 from charge_tui.domain.model import Reservation
 from charge_tui.domain.validation import MAX_DURATION
 from charge_tui.store import tables as t
+from charge_tui.store.tables import unindexed_status
 
 R = t.reservations
 CODEC = RESERVATION
@@ -50,20 +51,20 @@ def _due(conn: Connection, status: Status, until: int, limit: int) -> list[Reser
 
 
 def _on_evses(conn: Connection, evses: frozenset[str], now: int, limit: int) -> list[Reservation]:
-    out: list[Reservation] = []
-    for evse in sorted(evses):
-        q = (
-            select(R)
-            .where(
-                R.c.evse == evse,
-                R.c.scheduled_start_time > now - MAX_DURATION,
-                R.c.status == Status.CONFIRMED.value,
-            )
-            .order_by(R.c.scheduled_start_time)
-            .limit(limit)
+    """Confirmed rows on ``evses`` whose slot may not be over (one statement: the EVSEs' ranges
+    of ``(evse, scheduled_start_time)``)."""
+    if not evses:
+        return []
+    q = (
+        select(R)
+        .where(
+            R.c.evse.in_(sorted(evses)),
+            R.c.scheduled_start_time > now - MAX_DURATION,
+            unindexed_status == Status.CONFIRMED.value,
         )
-        out += [CODEC.from_mapping(row) for row in conn.execute(q).mappings()]
-    return out
+        .limit(limit)
+    )
+    return [CODEC.from_mapping(row) for row in conn.execute(q).mappings()]
 
 
 def at_risk(
@@ -88,4 +89,4 @@ def at_risk(
     return AtRisk(tuple(ordered), capped)
 
 
-__all__ = ["at_risk", "faulted_evses", "longest_grace", "RiskReason"]
+__all__ = ["at_risk", "faulted_evses", "longest_grace"]

@@ -23,6 +23,7 @@ from charge_tui.domain.enums import EventType, Status
 from charge_tui.domain.kpis import FAILURE_FIGURE, HeldSlot, KpiEvent, KpiTracker
 from charge_tui.domain.validation import MAX_DURATION
 from charge_tui.store import tables as t
+from charge_tui.store.tables import unindexed_status
 
 R = t.reservations
 E = t.events
@@ -31,9 +32,6 @@ BATCH = 5_000
 #: How far before the period's start the binary search for its first event starts reading (the
 #: writers' clocks and transactions may put a slightly older event after a newer one).
 MARGIN = 600
-#: The status of a row, in a form no index serves: SQLite's planner, without statistics, would
-#: read every confirmed row through ``(status, next_check_at)`` rather than the slots' range.
-unindexed_status = R.c.status.concat("")
 #: Events read again below the last seen one on PostgreSQL (see ``KpiTracker.tail``).
 PG_TAIL = 500
 

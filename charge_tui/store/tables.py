@@ -147,3 +147,8 @@ evses = EvseRow.__table__
 events = EventRow.__table__
 idempotency = IdempotencyRow.__table__
 meta = MetaRow.__table__
+
+#: A reservation's status in a form no index serves, for reads that must go by another index:
+#: without statistics, SQLite's planner prefers ``(status, next_check_at)`` for a status test
+#: and reads every confirmed row, rather than a range of slots by EVSE or by start.
+unindexed_status = reservations.c.status.concat("")

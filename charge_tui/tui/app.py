@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import gc
 import time
+from dataclasses import replace
 from datetime import tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -137,24 +139,23 @@ class ChargeApp(App[None]):
             screen.post_message(Restyled())
         config = self.config
         if config is not None and config.path is not None and self.theme != config.theme:
+            self.config = replace(config, theme=self.theme)
             self._remember_theme(config.path, self.theme)
 
-    def _remember_theme(self, path, theme: str) -> None:
-        from dataclasses import replace
-
+    @work(thread=True, exclusive=True, group="config", exit_on_error=False)
+    def _remember_theme(self, path: Path, theme: str) -> None:
+        """Write the theme into the configuration file (off the UI thread)."""
         from charge_tui.config import remember_theme
 
         try:
             remember_theme(path, theme)
         except OSError as exc:
-            self.notify(
+            self.call_from_thread(
+                self.notify,
                 f"Could not save the theme to {path}: {exc.strerror or exc}",
                 severity="warning",
                 markup=False,
             )
-            return
-        assert self.config is not None
-        self.config = replace(self.config, theme=theme)
 
     # ------------------------------------------------------------------ opening late
     @on(ReservationList.Changed)

@@ -28,7 +28,7 @@ from textual.widgets import (
 from charge_tui.domain import machine
 from charge_tui.domain.enums import Action, FailureReason
 from charge_tui.domain.errors import CONCURRENT_UPDATE
-from charge_tui.domain.text import encodable
+from charge_tui.domain.text import encodable, json_text
 from charge_tui.tui import keys
 from charge_tui.tui.actions import (
     ASK_FIRST,
@@ -141,7 +141,7 @@ class InspectScreen(Screen):
             self.app.copy_to_clipboard(d.reservation.id)
             self.notify(f"Copied {d.reservation.id}", timeout=2, markup=False)
         else:
-            self.app.copy_to_clipboard(json.dumps(d.api, indent=2, ensure_ascii=False))
+            self.app.copy_to_clipboard(json_text(d.api, indent=2))
             self.notify(f"Copied the API JSON of {d.reservation.id}", timeout=2, markup=False)
 
     @on(Restyled)

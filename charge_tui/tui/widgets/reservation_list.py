@@ -126,10 +126,10 @@ class ReservationList(Vertical):
         if widths != self._widths:
             self._set_columns(self.size.width)
 
-    def _set_columns(self, width: int) -> None:
+    def _set_columns(self, width: int, *, force: bool = False) -> None:
         table = self.table
         widths = column_widths(max(40, width - 2))
-        if widths == self._widths:
+        if widths == self._widths and not force:
             return
         self._widths = widths
         key = self.highlighted_id
@@ -407,8 +407,7 @@ class ReservationList(Vertical):
         """Repaint every row (the theme's status colours changed)."""
         name = self.data.station_name
         self._views = [row_view(r, self.zone, name(r.charging_station)) for r in self.window.rows]
-        self._widths = {}
-        self._set_columns(self.size.width or 120)
+        self._set_columns(self.size.width or 120, force=True)
 
     # ------------------------------------------------------------------ events
     @on(Worker.StateChanged)
